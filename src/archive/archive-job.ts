@@ -1,0 +1,34 @@
+// What an archive job carries: the whole request body, so any machine that reaches Redis and
+// the archiver can deliver it. Never the token: that is read from configuration at send time.
+import type { Category, Direction } from '../plan/categories.js';
+
+export interface NodeRef {
+  readonly ip: string;
+  readonly name: string;
+}
+
+/** The archiver API body (DESIGN.md, "The archiver API"). Exactly these keys. */
+export interface ArchiveBody {
+  readonly src: NodeRef;
+  readonly dst: NodeRef;
+  readonly direction: Direction;
+  /** Measurement start, RFC 3339 UTC; fixed when the result is saved, identical on every re-delivery. */
+  readonly ts: string;
+  /** Stable per measurement job, so re-delivery upserts. */
+  readonly run_id: string;
+  readonly raw: unknown;
+}
+
+export interface ArchiveJobData {
+  /** Archiver base URL (no trailing slash). */
+  readonly url: string;
+  readonly category: Category;
+  readonly body: ArchiveBody;
+  /** The local record this delivery came from (for replay and operators). */
+  readonly resultFile: string;
+  readonly testpoint: string;
+  /** Whether the measurement itself succeeded (shown in the dashboard). */
+  readonly measurementSucceeded: boolean;
+}
+
+export const ARCHIVE_QUEUE = 'archive';

@@ -1,0 +1,76 @@
+// Turns an archive job into the exact HTTP request the archiver expects; pure.
+import { isCategory } from '../plan/categories.js';
+import type { ArchiveBody, ArchiveJobData } from './archive-job.js';
+
+export interface ArchiveRequest {
+  readonly url: string;
+  /** Holds the bearer token: never log this object or put it in job data. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Job data that cannot become a request; retrying cannot fix it. */
+export class InvalidArchiveJobError extends Error {
+  override readonly name = 'InvalidArchiveJobError';
+}
+
+/** The URL without user:password, for logs and error messages. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** A stable key for one record: the same on every retry, re-delivery and replay. */
+export function idempotencyKey(data: Pick<ArchiveJobData, 'category' | 'body'>): string {
+  return `${data.body.run_id}:${data.category}:${data.body.ts}`;
+}
+
+export function buildArchiveRequest(data: ArchiveJobData, token: string | null, requestId: string): ArchiveRequest {
+  // Job data can be edited in the dashboard or written straight into Redis, so check what shapes the URL.
+  if (!isCategory(String(data.category))) {
+    throw new InvalidArchiveJobError(`unknown category ${JSON.stringify(data.category)}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(data.url);
+  } catch {
+    throw new InvalidArchiveJobError(`archiver URL ${JSON.stringify(data.url)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArchiveJobError(`archiver URL ${displayUrl(data.url)} is not http(s)`);
+  }
+  // Without ts the real archiver stamps its own clock, so a re-delivery would add a second record.
+  const body = data.body as Partial<ArchiveBody> | undefined;
+  const ts = body?.ts;
+  const runId = body?.run_id;
+  if (typeof ts !== 'string' || Number.isNaN(Date.parse(ts))) {
+    throw new InvalidArchiveJobError(`body.ts ${JSON.stringify(ts)} is not an RFC 3339 time`);
+  }
+  if (typeof runId !== 'string' || runId === '') {
+    throw new InvalidArchiveJobError(`body.run_id ${JSON.stringify(runId)} is not a non-empty string`);
+  }
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/measurements/${data.category}`;
+  // upsert=true is the archiver's default too, but saying so keeps re-delivery safe if that ever changes.
+  url.searchParams.set('upsert', 'true');
+
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'application/json',
+    'idempotency-key': idempotencyKey(data),
+    'x-request-id': requestId,
+  };
+  if (token !== null && token !== '') headers.authorization = `Bearer ${token}`;
+
+  return { url: url.toString(), headers, body: JSON.stringify(pickBody(data.body)) };
+}
+
+/** Exactly the archiver's keys, in its order: the archiver rejects unknown keys with 400. */
+function pickBody(b: ArchiveBody): ArchiveBody {
+  return { src: b.src, dst: b.dst, direction: b.direction, ts: b.ts, run_id: b.run_id, raw: b.raw };
+}

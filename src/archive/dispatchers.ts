@@ -1,0 +1,92 @@
+// One keep-alive undici Agent per archiver origin, with the configured timeouts and TLS trust.
+import { readFileSync } from 'node:fs';
+import * as tls from 'node:tls';
+import { Agent, type Dispatcher } from 'undici';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logger.js';
+
+export type DispatcherConfig = Pick<Config, 'archiveTimeoutMs' | 'archiveCaFile' | 'archiveInsecureTls'>;
+
+export interface ArchiveDispatchers {
+  /** The dispatcher for the archiver at `url` (any URL on that origin). */
+  get(url: string): Dispatcher;
+  /** Closes every agent; idempotent; in-flight requests get `graceMs` before sockets are destroyed. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface DispatcherOptions {
+  readonly logger?: Logger;
+  /** For tests; default fs.readFileSync. */
+  readonly readFile?: (path: string) => string | Buffer;
+}
+
+/**
+ * The CAs Node trusts by default. Node ≥ 22.15 (production runs 24) reports them with
+ * getCACertificates, NODE_EXTRA_CA_CERTS included; Node 20 only has the bundled Mozilla list, so
+ * there an extra CA from NODE_EXTRA_CA_CERTS must also go into ARCHIVE_CA_FILE.
+ */
+function defaultCertificates(): readonly string[] {
+  const get = (tls as { getCACertificates?: (type?: string) => string[] }).getCACertificates;
+  return typeof get === 'function' ? get('default') : tls.rootCertificates;
+}
+
+export function createArchiveDispatchers(config: DispatcherConfig, options: DispatcherOptions = {}): ArchiveDispatchers {
+  const connect: Record<string, unknown> = { timeout: config.archiveTimeoutMs };
+  if (config.archiveCaFile !== null) {
+    // Read once at start so a bad path is a startup error, not a retry loop. `ca` replaces Node's
+    // default roots, so add them back: public archivers must keep working next to the private CA.
+    const pem = (options.readFile ?? readFileSync)(config.archiveCaFile).toString();
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+      throw new Error(`ARCHIVE_CA_FILE=${config.archiveCaFile}: no PEM certificate found in the file`);
+    }
+    connect.ca = [...defaultCertificates(), pem];
+  }
+  if (config.archiveInsecureTls) {
+    connect.rejectUnauthorized = false;
+    options.logger?.warn(
+      { archiveInsecureTls: true },
+      'TLS verification to archivers is OFF (ARCHIVE_INSECURE_TLS): anyone on the path can read the token',
+    );
+  }
+
+  const agents = new Map<string, Agent>();
+  let closing: Promise<void> | null = null;
+
+  return {
+    get(url: string): Dispatcher {
+      if (closing !== null) throw new Error('archive dispatchers are closed');
+      const origin = new URL(url).origin;
+      let agent = agents.get(origin);
+      if (agent === undefined) {
+        agent = new Agent({
+          connect,
+          headersTimeout: config.archiveTimeoutMs,
+          bodyTimeout: config.archiveTimeoutMs,
+        });
+        agents.set(origin, agent);
+      }
+      return agent;
+    },
+    close(graceMs = 5_000): Promise<void> {
+      closing ??= (async () => {
+        await Promise.all(
+          [...agents.values()].map(async (agent) => {
+            // close() waits for in-flight requests, which a stalled archiver may never finish.
+            let timer: NodeJS.Timeout | undefined;
+            const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
+            try {
+              const r = await Promise.race([agent.close().then(() => 'closed' as const), late]);
+              if (r === 'late') await agent.destroy();
+            } catch (err) {
+              options.logger?.warn({ err }, 'closing an archiver connection pool failed');
+            } finally {
+              clearTimeout(timer);
+            }
+          }),
+        );
+        agents.clear();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,259 @@
+// Turns an environment map into the frozen Config, reporting every bad value at once (a ConfigError).
+import { CronExpressionParser } from 'cron-parser';
+import { z } from 'zod';
+
+import { ConfigError, type ConfigProblem } from '../errors.js';
+import { ALL_TOOLS, CATEGORIES, type Category } from '../plan/categories.js';
+import { maskUserinfo, parseArchiveUrls } from './archive-urls.js';
+import type { Config, ToolMode } from './config.js';
+import { parseHosts } from './hosts.js';
+import { splitList } from './list-values.js';
+import { splitArgs, validateTestArgs } from './test-args.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Facts about the machine that defaults depend on; passed in so loading stays pure. */
+export interface LoadContext {
+  readonly hostname: string;
+  readonly inContainer: boolean;
+}
+
+const ID = /^[A-Za-z0-9._-]{1,64}$/;
+const ID_TEXT = '1 to 64 of letters, digits, . _ - (no ":", BullMQ uses it as a separator)';
+const DEFAULT_IPERF3_ARGS = ['-i', '10', '-O', '10'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const DAY_MS = 86_400_000;
+
+const bool = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], case: 'insensitive' });
+const int = (min: number, max: number) =>
+  z.string().regex(/^\d{1,15}$/).transform(Number).pipe(z.number().int().min(min).max(max));
+
+/** Reads variables, treating empty as unset, and collects problems instead of stopping at the first. */
+class EnvReader {
+  readonly problems: ConfigProblem[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value;
+  }
+
+  /** The first of `names` that is set, with the name it came from (aliases). */
+  first(...names: string[]): { name: string; raw: string } | undefined {
+    for (const name of names) {
+      const raw = this.raw(name);
+      if (raw !== undefined) return { name, raw };
+    }
+    return undefined;
+  }
+
+  problem(variable: string, value: string | undefined, expected: string): void {
+    this.problems.push({ variable, value, expected });
+  }
+
+  field<T>(name: string, schema: z.ZodType<T>, expected: string, fallback: T): T {
+    const raw = this.raw(name);
+    if (raw === undefined) return fallback;
+    const parsed = schema.safeParse(raw.trim());
+    if (parsed.success) return parsed.data;
+    this.problem(name, raw, expected);
+    return fallback;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    return this.field(name, bool, 'true or false (also 1/0, yes/no)', fallback);
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    return this.field(name, int(min, max), `a whole number from ${min} to ${max}`, fallback);
+  }
+}
+
+/** Build the configuration from `env`; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env, context: LoadContext): Config {
+  const r = new EnvReader(env);
+
+  const hostsRaw = r.raw('HOSTS');
+  let hosts: Config['hosts'] = [];
+  if (hostsRaw === undefined) {
+    r.problem('HOSTS', env['HOSTS'], 'at least one destination, e.g. HOSTS="192.0.2.10@site-a site-b.example.org"');
+  } else {
+    const parsed = parseHosts(hostsRaw);
+    hosts = parsed.hosts;
+    for (const p of parsed.problems) r.problem(`HOSTS[${p.index}]`, p.entry, p.expected);
+  }
+
+  let archiveUrls: string[] = [];
+  const urlsVar = r.first('ARCHIVE_URLS', 'ARCHIVER_URLS');
+  if (urlsVar !== undefined) {
+    const parsed = parseArchiveUrls(urlsVar.raw);
+    archiveUrls = parsed.urls;
+    for (const p of parsed.problems) r.problem(urlsVar.name, p.value, p.expected);
+  }
+
+  let authToken: string | null = null;
+  const tokenVar = r.first('AUTH_TOKEN', 'ARCHIVER_BEARER');
+  if (tokenVar !== undefined) {
+    authToken = tokenVar.raw.trim();
+    if (!/^[\x21-\x7e]+$/.test(authToken)) {
+      // The value is a secret: describe it, never echo it.
+      r.problem(tokenVar.name, `(secret, ${tokenVar.raw.length} chars)`,
+        'a token of visible ASCII characters without spaces (it is sent in an HTTP header)');
+    }
+  }
+
+  const tz = r.raw('TZ')?.trim() ?? 'UTC';
+  const tzProblem = checkTimeZone(tz);
+  if (tzProblem !== null) r.problem('TZ', env['TZ'], tzProblem);
+  const cronExpression = readCron(r, tzProblem === null ? tz : 'UTC');
+
+  const redisRaw = r.raw('REDIS_URL');
+  if (redisRaw !== undefined && !isRedisUrl(redisRaw.trim())) {
+    r.problem('REDIS_URL', maskUserinfo(redisRaw), 'a redis://host:port or rediss://host:port URL');
+  }
+
+  const toolMode = r.field<ToolMode>('TOOL_MODE', z.enum(['auto', 'all', 'subset']), 'auto, all or subset', 'auto');
+  const tools = toolMode === 'subset' ? readTools(r) : [];
+
+  const categoryArgs = Object.fromEntries(
+    CATEGORIES.map((c) => [c, readArgs(r, `${c.toUpperCase()}_ARGS`, c)]),
+  ) as Record<Category, string[] | null>;
+
+  const backoffMs = r.int('ARCHIVE_BACKOFF_MS', 10_000, 0, DAY_MS);
+  const backoffMaxMs = r.int('ARCHIVE_BACKOFF_MAX_MS', 600_000, 0, DAY_MS);
+  if (backoffMaxMs < backoffMs) {
+    r.problem('ARCHIVE_BACKOFF_MAX_MS', env['ARCHIVE_BACKOFF_MAX_MS'], `at least ARCHIVE_BACKOFF_MS (${backoffMs})`);
+  }
+  const hostname = context.hostname.trim();
+
+  const config: Config = {
+    hosts,
+    archiveUrls,
+    authToken,
+    cronExpression,
+    tz,
+    redisUrl: redisRaw?.trim() ?? null,
+    queuePrefix: r.field('QUEUE_PREFIX', z.string().regex(ID), ID_TEXT, 'psq'),
+    testpoint: r.field('TESTPOINT', z.string().regex(ID), ID_TEXT, defaultTestpoint(hostname)),
+    tests: readTests(r),
+    reverse: r.bool('REVERSE', true),
+    toolMode,
+    tools,
+    categoryArgs,
+    iperf3Args: readArgs(r, 'IPERF3_ARGS', 'throughput') ?? [...DEFAULT_IPERF3_ARGS],
+    dataDir: r.raw('DATA_DIR')?.trim() ?? (context.inContainer ? '/data' : './data'),
+    hostIp: r.raw('HOST_IP')?.trim() ?? hostname,
+    hostName: r.raw('HOST_NAME')?.trim() ?? hostname,
+    pschedulerBin: r.field('PSCHEDULER_BIN', z.string().regex(/^[^-\s][^\x00-\x1f]*$/),
+      'a program name on PATH or an absolute path, not starting with "-"', 'pscheduler'),
+    measureTimeoutMs: r.int('MEASURE_TIMEOUT_S', 600, 1, 86_400) * 1000,
+    measureAttempts: r.int('MEASURE_ATTEMPTS', 2, 1, 10_000),
+    measureRetryDelayMs: r.int('MEASURE_RETRY_DELAY_MS', 30_000, 0, DAY_MS),
+    measureConcurrency: r.int('MEASURE_CONCURRENCY', 4, 1, 256),
+    archiveFailed: r.bool('ARCHIVE_FAILED', true),
+    archiveAttempts: r.int('ARCHIVE_ATTEMPTS', 150, 1, 10_000),
+    archiveBackoffMs: backoffMs,
+    archiveBackoffMaxMs: backoffMaxMs,
+    archiveTimeoutMs: r.int('ARCHIVE_TIMEOUT_MS', 30_000, 1, DAY_MS),
+    archiveConcurrency: r.int('ARCHIVE_CONCURRENCY', 8, 1, 256),
+    archiveCaFile: r.raw('ARCHIVE_CA_FILE')?.trim() ?? null,
+    archiveInsecureTls: r.bool('ARCHIVE_INSECURE_TLS', false),
+    logLevel: r.field('LOG_LEVEL', z.string().toLowerCase().pipe(z.enum(LOG_LEVELS)), LOG_LEVELS.join(', '), 'info'),
+    logPretty: r.bool('LOG_PRETTY', false),
+  };
+
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return deepFreeze(config);
+}
+
+function readCron(r: EnvReader, tz: string): string {
+  const raw = r.raw('CRON_EXPRESSION');
+  if (raw === undefined) return '0 */2 * * *';
+  const fields = raw.trim().split(/\s+/);
+  if (fields.length !== 5) {
+    r.problem('CRON_EXPRESSION', raw,
+      `5 fields (minute hour day-of-month month day-of-week), e.g. "0 */2 * * *"; got ${fields.length}`);
+    return raw;
+  }
+  const expression = fields.join(' ');
+  try {
+    CronExpressionParser.parse(expression, { tz });
+  } catch (err) {
+    r.problem('CRON_EXPRESSION', raw, `a valid 5-field cron pattern (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return expression;
+}
+
+function readTests(r: EnvReader): Category[] {
+  const raw = r.raw('TESTS');
+  if (raw === undefined) return [...CATEGORIES];
+  const names = splitList(raw.toLowerCase());
+  const unknown = names.filter((n) => !(CATEGORIES as readonly string[]).includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    const found = unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : '';
+    r.problem('TESTS', raw, `one or more of ${CATEGORIES.join(', ')}${found}`);
+  }
+  // Rounds run in the canonical order whatever order the list was written in.
+  return CATEGORIES.filter((c) => names.includes(c));
+}
+
+function readTools(r: EnvReader): string[] {
+  const raw = r.raw('TOOLS');
+  const names = raw === undefined ? [] : [...new Set(splitList(raw.toLowerCase()))];
+  const unknown = names.filter((n) => !ALL_TOOLS.includes(n));
+  if (names.length === 0 || unknown.length > 0) {
+    const found = unknown.length > 0 ? `; unknown: ${unknown.join(', ')}` : '';
+    r.problem('TOOLS', raw, `one or more of ${ALL_TOOLS.join(', ')} when TOOL_MODE=subset${found}`);
+  }
+  return names;
+}
+
+function readArgs(r: EnvReader, name: string, category: Category): string[] | null {
+  const raw = r.raw(name);
+  if (raw === undefined) return null;
+  const args = splitArgs(raw);
+  const problems = validateTestArgs(category, args);
+  if (problems.length > 0) r.problem(name, raw, `extra pScheduler ${category} test flags: ${problems.join('; ')}`);
+  return args;
+}
+
+let canonicalZones: Set<string> | undefined;
+
+/** null when `tz` is a usable IANA zone name; else what is expected. */
+function checkTimeZone(tz: string): string | null {
+  const expected = 'an IANA timezone name such as UTC or Europe/Oslo';
+  // Offsets like +01:00 are accepted by newer ICU builds but not by cron-parser or the C library's TZ.
+  if (!/^[A-Za-z][A-Za-z0-9_+/-]*$/.test(tz)) return expected;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    return expected;
+  }
+  canonicalZones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC', 'Etc/UTC', 'GMT', 'Etc/GMT']);
+  if (canonicalZones.has(tz)) return null;
+  // Intl ignores case but the C library (log timestamps) does not: insist on the real spelling.
+  const lower = tz.toLowerCase();
+  const spelled = [...canonicalZones].find((zone) => zone.toLowerCase() === lower);
+  return spelled === undefined ? null : `the timezone spelled exactly as ${spelled}`;
+}
+
+function isRedisUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+function defaultTestpoint(hostname: string): string {
+  return hostname.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64) || 'testpoint';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,131 @@
+// Every environment variable the program reads: the one source for env.template, the README table and docs.
+
+export interface EnvVariable {
+  /** The name operators set (a contract: never rename). */
+  readonly name: string;
+  /** Older names still read when `name` is unset (the cron runner's spelling). */
+  readonly aliases: readonly string[];
+  /** Literal default; null when there is none or it is computed (the description says which). */
+  readonly default: string | null;
+  readonly required: boolean;
+  /** Never logged or shown; problems show `(secret, N chars)` instead of the value. */
+  readonly secret: boolean;
+  readonly group: string;
+  readonly description: string;
+}
+
+type Entry = Pick<EnvVariable, 'name' | 'default' | 'description'> & Partial<EnvVariable>;
+
+const group = (name: string, entries: readonly Entry[]): EnvVariable[] =>
+  entries.map((e) => ({ aliases: [], required: false, secret: false, ...e, group: name }));
+
+export const VARIABLES: readonly EnvVariable[] = [
+  ...group('destinations', [
+    {
+      name: 'HOSTS',
+      default: null,
+      required: true,
+      description:
+        'Destinations, space separated: ip@name, name@ip, ip,name, ip|name, plain host, [ipv6]@name; ' +
+        'an optional %src suffix (source IP or interface name) binds the source. The text after the last % ' +
+        'is always the source, so fe80::1%eth0 measures fe80::1 from eth0.',
+    },
+  ]),
+  ...group('schedule', [
+    { name: 'CRON_EXPRESSION', default: '0 */2 * * *', description: 'When a round runs: a 5-field cron pattern.' },
+    { name: 'TZ', default: 'UTC', description: 'IANA timezone for the cron pattern and log timestamps.' },
+  ]),
+  ...group('archive', [
+    {
+      name: 'ARCHIVE_URLS',
+      aliases: ['ARCHIVER_URLS'],
+      default: null,
+      description:
+        'Archiver base URLs (http/https, usually ending in /ps), separated by spaces, commas or semicolons; ' +
+        'trailing / dropped, duplicates removed. Unset: results are kept on disk only. ARCHIVE_URLS wins over ARCHIVER_URLS.',
+    },
+    {
+      name: 'AUTH_TOKEN',
+      aliases: ['ARCHIVER_BEARER'],
+      default: null,
+      secret: true,
+      description: 'Bearer token sent to every archiver. Never logged. AUTH_TOKEN wins over ARCHIVER_BEARER.',
+    },
+    { name: 'ARCHIVE_FAILED', default: 'true', description: 'Deliver results of failed measurements too.' },
+    { name: 'ARCHIVE_ATTEMPTS', default: '150', description: 'Delivery tries per result and archiver (1..10000).' },
+    { name: 'ARCHIVE_BACKOFF_MS', default: '10000', description: 'First retry delay, ms; doubles per attempt, with jitter.' },
+    { name: 'ARCHIVE_BACKOFF_MAX_MS', default: '600000', description: 'Upper bound of the retry delay, ms.' },
+    { name: 'ARCHIVE_TIMEOUT_MS', default: '30000', description: 'Per-request timeout (connect, headers, body each), ms.' },
+    { name: 'ARCHIVE_CONCURRENCY', default: '8', description: 'Deliveries in flight per archive worker (1..256).' },
+    { name: 'ARCHIVE_CA_FILE', default: null, description: 'PEM file with an extra CA to trust for archiver TLS.' },
+    {
+      name: 'ARCHIVE_INSECURE_TLS',
+      default: 'false',
+      description: 'true turns archiver TLS verification off (explicit and logged; the cron runner never verified).',
+    },
+  ]),
+  ...group('queue', [
+    {
+      name: 'REDIS_URL',
+      default: null,
+      secret: true,
+      description:
+        'redis:// or rediss:// URL (may carry a password, hence secret). Unset: 127.0.0.1:6379 if it ' +
+        'answers, else an embedded redis-server.',
+    },
+    {
+      name: 'QUEUE_PREFIX',
+      default: 'psq',
+      description: 'BullMQ key prefix ([A-Za-z0-9._-], no ":"), so deployments can share one Redis.',
+    },
+    {
+      name: 'TESTPOINT',
+      default: null,
+      description: "This testpoint's id ([A-Za-z0-9._-]). Default: the hostname, other characters replaced by -.",
+    },
+  ]),
+  ...group('tests', [
+    { name: 'TESTS', default: null, description: 'Categories to run: latency rtt throughput trace mtu clock. Default: all.' },
+    { name: 'REVERSE', default: 'true', description: 'Also run the reverse direction where the tool supports it.' },
+    {
+      name: 'TOOL_MODE',
+      default: 'auto',
+      description: 'auto: the cron runner choice per category; all: every tool; subset: only the tools in TOOLS.',
+    },
+    { name: 'TOOLS', default: null, description: 'Tools for TOOL_MODE=subset (required then; ignored otherwise).' },
+    { name: 'LATENCY_ARGS', default: null, description: 'Extra pScheduler latency test flags.' },
+    { name: 'RTT_ARGS', default: null, description: 'Extra pScheduler rtt test flags.' },
+    { name: 'THROUGHPUT_ARGS', default: '-P 4 -t 60', description: 'Extra pScheduler throughput test flags.' },
+    { name: 'TRACE_ARGS', default: null, description: 'Extra pScheduler trace test flags.' },
+    { name: 'MTU_ARGS', default: null, description: 'Extra pScheduler mtu test flags.' },
+    { name: 'CLOCK_ARGS', default: null, description: 'Extra pScheduler clock test flags.' },
+    { name: 'IPERF3_ARGS', default: '-i 10 -O 10', description: 'Throughput flags added when the tool is iperf3.' },
+  ]),
+  ...group('measure', [
+    { name: 'DATA_DIR', default: null, description: 'Where result files are kept. Default: /data in a container, ./data otherwise.' },
+    { name: 'PSCHEDULER_BIN', default: 'pscheduler', description: 'pScheduler executable: a name on PATH or an absolute path.' },
+    { name: 'MEASURE_TIMEOUT_S', default: '600', description: 'Whole-measurement timeout for one run, seconds.' },
+    { name: 'MEASURE_ATTEMPTS', default: '2', description: 'Tries per measurement (the cron runner: 2).' },
+    { name: 'MEASURE_RETRY_DELAY_MS', default: '30000', description: 'Delay before a measurement retry, ms.' },
+    {
+      name: 'MEASURE_CONCURRENCY',
+      default: '4',
+      description: 'Light measurements run in parallel up to this many (1..256); throughput always runs alone.',
+    },
+  ]),
+  ...group('identity', [
+    { name: 'HOST_IP', default: null, description: 'Source address sent to archivers. Default: the hostname.' },
+    { name: 'HOST_NAME', default: null, description: 'Source name sent to archivers. Default: the hostname.' },
+  ]),
+  ...group('logging', [
+    { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
+    { name: 'LOG_PRETTY', default: 'false', description: 'Human-readable logs instead of JSON lines.' },
+  ]),
+];
+
+/** The entry for `name`; throws on an unknown name, so a typo in code fails its tests. */
+export function variable(name: string): EnvVariable {
+  const found = VARIABLES.find((v) => v.name === name);
+  if (found === undefined) throw new Error(`unknown environment variable ${name}`);
+  return found;
+}

@@ -1,0 +1,24 @@
+// The contract a measurement backend fulfils: run one spec, leave a pScheduler-shaped result.
+import type { MeasurementSpec } from '../plan/measurement-spec.js';
+
+export interface BackendRunContext {
+  /** Resolved source address (from `%src`), or null. */
+  readonly source: string | null;
+  /** Where the backend must leave the result JSON (a hidden temp file next to the final one). */
+  readonly outputFile: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+}
+
+export type BackendOutcome =
+  /** The backend ran; `outputFile` holds whatever it wrote (maybe nothing: read-result decides). */
+  | { readonly kind: 'ran'; readonly diags: string }
+  /** It did not complete: non-zero exit, timeout, cancel. Retried. */
+  | { readonly kind: 'no-result'; readonly reason: string; readonly diags: string }
+  /** The tool is not installed: retrying cannot help. */
+  | { readonly kind: 'tool-missing'; readonly message: string };
+
+export interface MeasureBackend {
+  readonly name: string;
+  run(spec: MeasurementSpec, ctx: BackendRunContext): Promise<BackendOutcome>;
+}

@@ -1,0 +1,69 @@
+// What a measurement job carries, and the check that runs before anything is executed.
+// Job data is untrusted (the dashboard or anyone with Redis access can write it): it must obey
+// the same rules as the configuration, so Redis access never becomes command execution.
+import { parseHostSpec } from '../config/hosts.js';
+import { validateTestArgs } from '../config/test-args.js';
+import { CATEGORY_INFO, isCategory } from '../plan/categories.js';
+import type { MeasurementSpec } from '../plan/measurement-spec.js';
+import { reverseSupport } from '../plan/plan.js';
+
+export interface MeasureJobData {
+  readonly spec: MeasurementSpec;
+  /** The scheduled tick this measurement belongs to (ms since epoch). */
+  readonly slotMs: number;
+}
+
+function isStringArray(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+/** Problems with the job, empty when it may run on this testpoint. */
+export function validateMeasureJob(data: unknown, testpoint: string): string[] {
+  if (typeof data !== 'object' || data === null) return ['job data is not an object'];
+  const { spec, slotMs } = data as Partial<Record<keyof MeasureJobData, unknown>>;
+  const problems: string[] = [];
+  if (typeof slotMs !== 'number' || !Number.isSafeInteger(slotMs) || slotMs < 0) {
+    problems.push('slotMs must be a non-negative integer (ms since epoch)');
+  }
+  if (typeof spec !== 'object' || spec === null) return [...problems, 'spec is missing'];
+  const s = spec as Record<string, unknown>;
+  if (s['testpoint'] !== testpoint) {
+    problems.push(`spec.testpoint ${JSON.stringify(s['testpoint'])} is not this testpoint (${testpoint})`);
+  }
+  const category = s['category'];
+  if (typeof category !== 'string' || !isCategory(category)) {
+    problems.push(`spec.category ${JSON.stringify(category)} is not a known category`);
+    return problems;
+  }
+  const tool = s['tool'];
+  if (tool !== null && (typeof tool !== 'string' || !CATEGORY_INFO[category].tools.includes(tool))) {
+    problems.push(`spec.tool ${JSON.stringify(tool)} is not a ${category} tool (${CATEGORY_INFO[category].tools.join(', ')}) or null`);
+  }
+  const dest = s['dest'] as Record<string, unknown> | null | undefined;
+  const source = s['source'];
+  if (typeof dest !== 'object' || dest === null || typeof dest['ip'] !== 'string' || typeof dest['name'] !== 'string') {
+    problems.push('spec.dest must be {ip, name} strings');
+  } else if (source !== null && typeof source !== 'string') {
+    problems.push('spec.source must be a string or null');
+  } else {
+    // Re-parse through the HOSTS rules: the destination must be one the configuration could hold.
+    const ip = dest['ip'];
+    const hostSpec = `${ip.includes(':') ? `[${ip}]` : ip}@${dest['name']}${source ? `%${source}` : ''}`;
+    const parsed = parseHostSpec(hostSpec);
+    if (!parsed.ok) {
+      problems.push(`spec.dest ${JSON.stringify(hostSpec)} breaks the HOSTS rules: expected ${parsed.expected}`);
+    } else if (parsed.value.ip !== ip || parsed.value.name !== dest['name'] || parsed.value.source !== source) {
+      problems.push(`spec.dest ${JSON.stringify(hostSpec)} does not read back as the same destination`);
+    }
+  }
+  const direction = s['direction'];
+  if (direction !== 'forward' && direction !== 'reverse') {
+    problems.push(`spec.direction ${JSON.stringify(direction)} must be forward or reverse`);
+  } else if (direction === 'reverse' && (tool === null || typeof tool === 'string') && !reverseSupport(category, tool as string | null).ok) {
+    problems.push(`spec.direction reverse is not measurable with ${category}/${tool ?? 'auto'}`);
+  }
+  const args = s['args'];
+  if (!isStringArray(args)) problems.push('spec.args must be an array of strings');
+  else problems.push(...validateTestArgs(category, args).map((p) => `spec.args: ${p}`));
+  return problems;
+}

@@ -1,0 +1,67 @@
+// The outcome of one round, and how `psq run-once` prints it. Pure.
+import type { Category } from '../plan/categories.js';
+
+export interface MeasurementOutcome {
+  readonly jobId: string;
+  readonly category: Category;
+  readonly label: string;
+  readonly state: 'succeeded' | 'failed';
+  readonly reason: string | null;
+  readonly resultFile: string | null;
+}
+
+export interface DeliveryOutcome {
+  readonly jobId: string;
+  readonly url: string;
+  readonly state: 'delivered' | 'failed' | 'pending';
+  readonly reason: string | null;
+}
+
+export interface RoundSummary {
+  readonly testpoint: string;
+  readonly slot: string;
+  readonly measurements: readonly MeasurementOutcome[];
+  readonly deliveries: readonly DeliveryOutcome[];
+  readonly archiveUrls: readonly string[];
+  readonly dataDir: string;
+}
+
+export function roundPassed(s: RoundSummary): boolean {
+  return s.measurements.every((m) => m.state === 'succeeded') && s.deliveries.every((d) => d.state === 'delivered');
+}
+
+function count<T>(items: readonly T[], pred: (t: T) => boolean): number {
+  return items.filter(pred).length;
+}
+
+export function formatSummary(s: RoundSummary): string {
+  const lines: string[] = [];
+  lines.push(`round ${s.slot} on testpoint ${s.testpoint}: ${s.measurements.length} measurements`);
+  lines.push('measurements (succeeded / failed):');
+  const categories = [...new Set(s.measurements.map((m) => m.category))];
+  for (const c of categories) {
+    const ms = s.measurements.filter((m) => m.category === c);
+    lines.push(`  ${c.padEnd(11)} ${count(ms, (m) => m.state === 'succeeded')} / ${count(ms, (m) => m.state === 'failed')}`);
+  }
+  for (const m of s.measurements.filter((x) => x.state === 'failed')) {
+    lines.push(`    failed: ${m.label}: ${m.reason ?? 'unknown reason'}`);
+  }
+  if (s.archiveUrls.length === 0) {
+    lines.push('deliveries: none (ARCHIVE_URLS is empty: results are kept on disk only)');
+  } else {
+    lines.push('deliveries (delivered / failed / pending):');
+    for (const url of s.archiveUrls) {
+      const ds = s.deliveries.filter((d) => d.url === url);
+      lines.push(`  ${url}  ${count(ds, (d) => d.state === 'delivered')} / ${count(ds, (d) => d.state === 'failed')} / ${count(ds, (d) => d.state === 'pending')}`);
+      const bad = ds.filter((d) => d.state !== 'delivered');
+      for (const d of bad.slice(0, 10)) lines.push(`    ${d.state}: ${d.reason ?? ''}`);
+      if (bad.length > 10) lines.push(`    … and ${bad.length - 10} more`);
+    }
+    if (s.deliveries.some((d) => d.state === 'pending')) {
+      lines.push('  pending deliveries stay queued in Redis; a running archive worker (psq start archive) delivers them');
+    }
+  }
+  lines.push(`results: ${s.dataDir}`);
+  lines.push(roundPassed(s) ? 'OK' : 'FAILED');
+  return lines.join('\n');
+}

@@ -1,0 +1,133 @@
+// `psq` end to end, as a user runs it: stand-in pscheduler → files on disk → real archiver server.
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
+import { runPsq } from '../helpers/psq.js';
+import { deletePrefix, keysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { pathWithStandin } from '../helpers/standin.js';
+
+const TOKEN = 'cli-test-token-8d1f';
+let dir: string;
+let prefix: string;
+let archiver: ArchiverServer;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'psq-cli-'));
+  prefix = uniquePrefix();
+  archiver = await startArchiverServer({ token: TOKEN });
+});
+afterEach(async () => {
+  await archiver.close();
+  await deletePrefix(prefix);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function env(over: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: pathWithStandin(),
+    HOME: dir,
+    HOSTS: '192.0.2.10@alpha beta.example.org',
+    ARCHIVE_URLS: archiver.url,
+    AUTH_TOKEN: TOKEN,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    TESTPOINT: 'tp-cli',
+    DATA_DIR: join(dir, 'data'),
+    MEASURE_RETRY_DELAY_MS: '50',
+    ARCHIVE_BACKOFF_MS: '100',
+    PSQ_STANDIN_LOG: join(dir, 'standin.log'),
+    ...over,
+  };
+}
+
+describe('psq CLI', () => {
+  it('plan prints one JSON object per planned measurement, and says why latency has no reverse run', async () => {
+    const r = await runPsq(['plan'], env({ TOOL_MODE: 'all', TESTS: 'latency,throughput' }), { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    // 2 hosts × (owping, twping fwd+rev, halfping, iperf3 fwd+rev)
+    expect(lines).toHaveLength(12);
+    expect(Object.keys(lines[0])).toEqual(['testpoint', 'category', 'tool', 'dest', 'source', 'direction', 'args']);
+    expect(lines[0]).toEqual({ testpoint: 'tp-cli', category: 'latency', tool: 'owping', dest: { ip: '192.0.2.10', name: 'alpha' }, source: null, direction: 'forward', args: [] });
+    expect(r.stderr).toContain('note: latency/owping: no reverse run: owping ignores --reverse');
+    expect(await keysWithPrefix(prefix)).toEqual([]);
+  });
+
+  it('list-tests names every category and its tools', async () => {
+    const r = await runPsq(['list-tests'], { PATH: process.env['PATH'] });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^latency\s+tools: owping, twping, halfping/m);
+    expect(r.stdout).toMatch(/^clock\s+tools: psclock/m);
+  });
+
+  it('bad configuration: exit 2, every bad variable named with its value and what is expected, nothing enqueued', async () => {
+    const r = await runPsq(['run-once'], env({ HOSTS: '192.0.2.1@ok $(id)', TZ: 'Mars/Olympus', CRON_EXPRESSION: '* * *', TESTS: 'rtt,speedtest', AUTH_TOKEN: 'tok' }), { cwd: dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('4 problems');
+    expect(r.stderr).toMatch(/HOSTS\[1\]="\$\(id\)": expected/);
+    expect(r.stderr).toMatch(/TZ="Mars\/Olympus": expected/);
+    expect(r.stderr).toMatch(/CRON_EXPRESSION="\* \* \*": expected/);
+    expect(r.stderr).toMatch(/TESTS="rtt,speedtest": expected/);
+    expect(r.stdout).toBe('');
+    expect(await keysWithPrefix(prefix)).toEqual([]);
+    expect(existsSync(join(dir, 'data'))).toBe(false);
+  });
+
+  it('stand-in run-once: every measurement on disk, every result delivered, exit 0 and a summary', async () => {
+    const r = await runPsq(['run-once'], env(), { cwd: dir });
+    expect(r.stderr).not.toContain(TOKEN);
+    expect(r.stdout).not.toContain(TOKEN);
+    expect(r.exitCode, r.stdout + r.stderr.slice(-3000)).toBe(0);
+    // auto mode: latency, rtt, throughput fwd+rev, trace, mtu, clock = 7 per host
+    expect(r.stdout).toContain('round ');
+    expect(r.stdout).toContain('14 measurements');
+    expect(r.stdout).toMatch(/throughput\s+4 \/ 0/);
+    expect(r.stdout).toContain(`${archiver.url}  14 / 0 / 0`);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('OK');
+    expect(archiver.distinctRecords()).toBe(14);
+    expect(archiver.acceptedPosts()).toBe(14);
+    const post = archiver.requests[0]!;
+    expect(post.headers['authorization']).toBe(`Bearer ${TOKEN}`);
+    expect(post.path).toMatch(/^\/ps\/measurements\/(latency|rtt|throughput|trace|mtu|clock)$/);
+    expect(post.query).toContain('upsert=true');
+    const files = ['latency', 'rtt', 'throughput', 'trace', 'mtu', 'clock'].flatMap((c) => readdirSync(join(dir, 'data', c)).filter((f) => f.endsWith('.json')));
+    expect(files).toHaveLength(14);
+    // Logs are JSON lines (on stderr for run-once, so stdout stays the summary).
+    const logLines = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
+    expect(logLines.some((l) => l.msg === 'measurement succeeded' && l.jobId && l.category && l.targetHost)).toBe(true);
+  });
+
+  it('stand-in run-once with the archiver answering 400: exit 1, the failure named in the summary', async () => {
+    archiver.setDefaultMode({ status: 400, body: { detail: 'schema says no' } });
+    const r = await runPsq(['run-once'], env({ TESTS: 'mtu', HOSTS: '192.0.2.10@alpha' }), { cwd: dir });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain(`${archiver.url}  0 / 1 / 0`);
+    expect(r.stdout).toContain('400');
+    expect(r.stdout).toContain('schema says no');
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('FAILED');
+    expect(archiver.requests).toHaveLength(1);
+  });
+
+  it('stand-in run-once with one archiver 503 once: retried and delivered, exit 0', async () => {
+    archiver.failNext(1, { status: 503 });
+    const r = await runPsq(['run-once'], env({ TESTS: 'rtt', HOSTS: '192.0.2.10@alpha' }), { cwd: dir });
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(archiver.requests.map((q) => q.status)).toEqual([503, 200]);
+    const [a, b] = archiver.requests.map((q) => q.body as { run_id: string; ts: string });
+    expect(b!.run_id).toBe(a!.run_id);
+    expect(b!.ts).toBe(a!.ts);
+  });
+
+  it('reads .env from the working directory; the process environment wins over it', async () => {
+    writeFileSync(join(dir, '.env'), 'HOSTS=203.0.113.5@from-file\nTESTS=mtu\nTESTPOINT=from-file\n');
+    const e = env();
+    delete e['HOSTS'];
+    delete e['TESTPOINT'];
+    const r = await runPsq(['plan'], { ...e, TESTS: 'clock' }, { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([expect.objectContaining({ testpoint: 'from-file', category: 'clock', dest: { ip: '203.0.113.5', name: 'from-file' } })]);
+  });
+});

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { ArchiveJobData } from '../../../src/archive/archive-job.js';
+import { buildArchiveRequest, displayUrl, InvalidArchiveJobError } from '../../../src/archive/archive-request.js';
+
+function job(overrides: Partial<ArchiveJobData> = {}): ArchiveJobData {
+  return {
+    url: 'https://archiver.example.org/ps',
+    category: 'rtt',
+    body: {
+      src: { ip: '10.0.0.1', name: 'ship-1' },
+      dst: { ip: '192.0.2.7', name: 'shore' },
+      direction: 'forward',
+      ts: '2026-11-25T10:00:00Z',
+      run_id: 'tp1-rtt-shore-forward-20261125T100000Z',
+      raw: { succeeded: true, mean: 'PT0.012S' },
+    },
+    resultFile: '/data/rtt/x.json',
+    testpoint: 'tp1',
+    measurementSucceeded: true,
+    ...overrides,
+  };
+}
+
+describe('buildArchiveRequest', () => {
+  it('posts to {base}/measurements/{category}?upsert=true', () => {
+    expect(buildArchiveRequest(job(), null, 'r1').url).toBe('https://archiver.example.org/ps/measurements/rtt?upsert=true');
+    expect(buildArchiveRequest(job({ url: 'http://h:8080/ps/' }), null, 'r1').url).toBe('http://h:8080/ps/measurements/rtt?upsert=true');
+    expect(buildArchiveRequest(job({ url: 'http://h' }), null, 'r1').url).toBe('http://h/measurements/rtt?upsert=true');
+  });
+
+  it('sends exactly the archiver keys, dropping anything else in the job body', () => {
+    const data = job();
+    const withExtra = { ...data, body: { ...data.body, note: 'edited in dashboard' } } as ArchiveJobData;
+    const body = JSON.parse(buildArchiveRequest(withExtra, null, 'r1').body) as Record<string, unknown>;
+    expect(Object.keys(body)).toEqual(['src', 'dst', 'direction', 'ts', 'run_id', 'raw']);
+    expect(body).toEqual(data.body);
+  });
+
+  it('adds the bearer token only when there is one', () => {
+    expect(buildArchiveRequest(job(), 's3cret', 'r1').headers.authorization).toBe('Bearer s3cret');
+    expect(buildArchiveRequest(job(), null, 'r1').headers).not.toHaveProperty('authorization');
+    expect(buildArchiveRequest(job(), '', 'r1').headers).not.toHaveProperty('authorization');
+  });
+
+  it('sets JSON, request id and an Idempotency-Key that is stable across attempts', () => {
+    const a = buildArchiveRequest(job(), 't', 'req-a').headers;
+    const b = buildArchiveRequest(job(), 't', 'req-b').headers;
+    expect(a['content-type']).toBe('application/json');
+    expect(a['x-request-id']).toBe('req-a');
+    expect(a['idempotency-key']).toBe(b['idempotency-key']);
+    expect(a['idempotency-key']).toContain('tp1-rtt-shore-forward-20261125T100000Z');
+    expect(a['idempotency-key']).toContain('2026-11-25T10:00:00Z');
+  });
+
+  it('refuses job data that cannot become a safe request', () => {
+    const data = job();
+    const cases: ArchiveJobData[] = [
+      job({ url: 'not a url' }),
+      job({ url: 'file:///etc/passwd' }),
+      { ...data, category: 'bogus' } as unknown as ArchiveJobData,
+      { ...data, body: { ...data.body, ts: 'yesterday' } },
+      { ...data, body: { ...data.body, run_id: '' } },
+      { ...data, body: { ...data.body, ts: undefined } } as unknown as ArchiveJobData,
+    ];
+    for (const c of cases) expect(() => buildArchiveRequest(c, null, 'r'), JSON.stringify(c.url)).toThrow(InvalidArchiveJobError);
+  });
+});
+
+describe('displayUrl', () => {
+  it('strips credentials', () => {
+    expect(displayUrl('https://user:pw@h/ps')).toBe('https://h/ps');
+    expect(displayUrl('nope')).toBe('(invalid URL)');
+  });
+});

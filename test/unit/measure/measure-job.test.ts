@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { validateMeasureJob } from '../../../src/measure/measure-job.js';
+import type { MeasurementSpec } from '../../../src/plan/measurement-spec.js';
+
+const spec: MeasurementSpec = {
+  testpoint: 'tp1',
+  category: 'throughput',
+  tool: 'iperf3',
+  dest: { ip: '192.0.2.10', name: 'alpha' },
+  source: null,
+  direction: 'reverse',
+  args: ['-P', '4', '-t', '60', '-i', '10', '-O', '10'],
+};
+const job = (over: Partial<MeasurementSpec> = {}, slotMs: unknown = 1000) => ({ spec: { ...spec, ...over }, slotMs });
+
+describe('measure job validation (job data is untrusted)', () => {
+  it('accepts what the planner produces, IPv6 and sources included', () => {
+    expect(validateMeasureJob(job(), 'tp1')).toEqual([]);
+    expect(validateMeasureJob(job({ dest: { ip: '2001:db8::10', name: 'v6' }, source: 'eth0' }), 'tp1')).toEqual([]);
+    expect(validateMeasureJob(job({ category: 'rtt', tool: null, direction: 'forward', args: [] }), 'tp1')).toEqual([]);
+  });
+
+  it('refuses a job for another testpoint', () => {
+    expect(validateMeasureJob(job(), 'tp2').join()).toMatch(/not this testpoint/);
+  });
+
+  it.each([
+    ['shell in dest', { dest: { ip: '$(id)', name: 'x' } }],
+    ['option as dest', { dest: { ip: '--help', name: 'x' } }],
+    ['option as name', { dest: { ip: '192.0.2.1', name: '-x' } }],
+    ['shell in source', { source: ';rm -rf /' }],
+    ['unknown tool', { tool: 'bash' }],
+    ['tool of another test', { tool: 'ping' }],
+    ['task option smuggled in args', { args: ['--archive', '{"archiver":"http"}'] }],
+    ['output path smuggled in args', { args: ['--output', '/etc/passwd'] }],
+    ['shell metacharacters in args', { args: ['-t', '60;id'] }],
+    ['unknown category', { category: 'exec' as never }],
+  ])('refuses %s', (_name, over) => {
+    expect(validateMeasureJob(job(over as Partial<MeasurementSpec>), 'tp1').length).toBeGreaterThan(0);
+  });
+
+  it('refuses a reverse run the tool cannot measure', () => {
+    expect(validateMeasureJob(job({ category: 'latency', tool: 'halfping', args: [] }), 'tp1').join()).toMatch(/reverse is not measurable/);
+  });
+
+  it('refuses non-object data and a bad slot', () => {
+    expect(validateMeasureJob('x', 'tp1')).toEqual(['job data is not an object']);
+    expect(validateMeasureJob(job({}, -5), 'tp1').join()).toMatch(/slotMs/);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { formatSummary, roundPassed, type RoundSummary } from '../../../src/roles/round-summary.js';
+
+const base: RoundSummary = {
+  testpoint: 'tp1',
+  slot: '2026-11-26T01:00:00.000Z',
+  measurements: [
+    { jobId: 'a', category: 'rtt', label: 'rtt auto → h', state: 'succeeded', reason: null, resultFile: '/d/a.json' },
+    { jobId: 'b', category: 'mtu', label: 'mtu auto → h', state: 'succeeded', reason: null, resultFile: '/d/b.json' },
+  ],
+  deliveries: [
+    { jobId: 'a1', url: 'http://a/ps', state: 'delivered', reason: null },
+    { jobId: 'b1', url: 'http://a/ps', state: 'delivered', reason: null },
+  ],
+  archiveUrls: ['http://a/ps'],
+  dataDir: '/d',
+};
+
+describe('round summary', () => {
+  it('passes only when every measurement succeeded and every delivery was accepted', () => {
+    expect(roundPassed(base)).toBe(true);
+    expect(roundPassed({ ...base, deliveries: [{ ...base.deliveries[0]!, state: 'pending' }] })).toBe(false);
+    expect(roundPassed({ ...base, measurements: [{ ...base.measurements[0]!, state: 'failed', reason: 'x' }] })).toBe(false);
+  });
+
+  it('counts per category and per archiver, and shows failure reasons', () => {
+    const text = formatSummary({
+      ...base,
+      measurements: [...base.measurements, { jobId: 'c', category: 'rtt', label: 'rtt ping → z', state: 'failed', reason: 'no result: pscheduler exited 1', resultFile: null }],
+      deliveries: [...base.deliveries, { jobId: 'c1', url: 'http://a/ps', state: 'failed', reason: 'HTTP 400' }],
+    });
+    expect(text).toContain('rtt         1 / 1');
+    expect(text).toContain('mtu         1 / 0');
+    expect(text).toContain('http://a/ps  2 / 1 / 0');
+    expect(text).toContain('failed: rtt ping → z: no result: pscheduler exited 1');
+    expect(text.split('\n').at(-1)).toBe('FAILED');
+  });
+
+  it('says so when there are no archivers', () => {
+    expect(formatSummary({ ...base, archiveUrls: [], deliveries: [] })).toContain('results are kept on disk only');
+  });
+});
