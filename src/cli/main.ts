@@ -23,8 +23,10 @@ import { parseCliArgs, USAGE, type CliArgs } from './args.js';
 
 const SHUTDOWN_GRACE_MS = 60_000;
 
+/** In our images /data is the mounted volume; a container without one (a dev box) keeps ./data. */
 function inContainer(): boolean {
-  return existsSync('/.dockerenv') || existsSync('/run/.containerenv') || process.env['container'] !== undefined;
+  const container = existsSync('/.dockerenv') || existsSync('/run/.containerenv') || process.env['container'] !== undefined;
+  return container && existsSync('/data');
 }
 
 function configFrom(args: CliArgs): Config {

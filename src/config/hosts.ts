@@ -80,13 +80,25 @@ export function parseHostSpec(spec: string): HostSpecResult {
 export function parseHosts(raw: string): { hosts: Destination[]; problems: HostProblem[] } {
   const hosts: Destination[] = [];
   const problems: HostProblem[] = [];
+  const seen = new Map<string, number>();
   raw
     .split(/\s+/)
     .filter((entry) => entry.length > 0)
     .forEach((entry, index) => {
       const result = parseHostSpec(entry);
-      if (result.ok) hosts.push(result.value);
-      else problems.push({ index, entry, expected: result.expected });
+      if (!result.ok) {
+        problems.push({ index, entry, expected: result.expected });
+        return;
+      }
+      // Same address and source twice would measure the same path twice under one job id.
+      const key = `${result.value.ip.toLowerCase()}%${result.value.source ?? ''}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        problems.push({ index, entry, expected: `a destination not already listed (HOSTS[${first}] has the same address and source)` });
+        return;
+      }
+      seen.set(key, index);
+      hosts.push(result.value);
     });
   return { hosts, problems };
 }

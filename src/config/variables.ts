@@ -102,7 +102,7 @@ export const VARIABLES: readonly EnvVariable[] = [
     { name: 'IPERF3_ARGS', default: '-i 10 -O 10', description: 'Throughput flags added when the tool is iperf3.' },
   ]),
   ...group('measure', [
-    { name: 'DATA_DIR', default: null, description: 'Where result files are kept. Default: /data in a container, ./data otherwise.' },
+    { name: 'DATA_DIR', default: null, description: 'Where result files are kept. Default: /data inside a container that has a /data volume, ./data otherwise.' },
     { name: 'PSCHEDULER_BIN', default: 'pscheduler', description: 'pScheduler executable: a name on PATH or an absolute path.' },
     { name: 'MEASURE_TIMEOUT_S', default: '600', description: 'Whole-measurement timeout for one run, seconds.' },
     { name: 'MEASURE_ATTEMPTS', default: '2', description: 'Tries per measurement (the cron runner: 2).' },

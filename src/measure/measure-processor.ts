@@ -103,7 +103,6 @@ export function createMeasureProcessor(deps: MeasureDeps) {
     const isFinalAttempt = attempt >= (job.opts.attempts ?? 1);
     const log = deps.logger.child({
       jobId,
-      testpoint: spec.testpoint,
       category: spec.category,
       tool: spec.tool ?? 'auto',
       targetHost: spec.dest.name,

@@ -124,3 +124,11 @@ describe('parseHosts', () => {
     expect(parseHosts('   ')).toEqual({ hosts: [], problems: [] });
   });
 });
+
+describe('duplicate destinations', () => {
+  it('the same address and source twice is a problem naming the first entry; another source is fine', () => {
+    const r = parseHosts('192.0.2.1@a 192.0.2.1@b 192.0.2.1@c%eth1');
+    expect(r.hosts.map((h) => h.name)).toEqual(['a', 'c']);
+    expect(r.problems).toEqual([{ index: 1, entry: '192.0.2.1@b', expected: expect.stringContaining('HOSTS[0] has the same address and source') }]);
+  });
+});

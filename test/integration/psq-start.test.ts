@@ -1,0 +1,84 @@
+// `psq start` as a long-running process: roles come up, a round flows through, SIGTERM exits 0.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import type { MeasureJobData } from '../../src/measure/measure-job.js';
+import { plan } from '../../src/plan/plan.js';
+import { fanOut, measureJobOptions } from '../../src/queues/fan-out.js';
+import { SCHEDULE_QUEUE } from '../../src/queues/queue-names.js';
+import { QueueRegistry } from '../../src/queues/queue-registry.js';
+import { schedulerIdFor } from '../../src/queues/scheduler-sync.js';
+import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
+import { testConfig } from '../helpers/config.js';
+import { PSQ_BIN } from '../helpers/psq.js';
+import { deletePrefix, TEST_REDIS_URL, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
+import { pathWithStandin } from '../helpers/standin.js';
+
+const logger = createLogger({ level: 'silent' });
+let dir: string;
+let prefix: string;
+let archiver: ArchiverServer;
+let queues: QueueRegistry;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'psq-start-'));
+  prefix = uniquePrefix();
+  archiver = await startArchiverServer({ token: 'tok-start' });
+  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
+});
+afterEach(async () => {
+  await queues.close();
+  await archiver.close();
+  await deletePrefix(prefix);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('psq start', () => {
+  it('stand-in: runs scheduler, measure and archive roles; a round is measured and delivered; SIGTERM exits 0', async () => {
+    const env = {
+      PATH: pathWithStandin(),
+      HOSTS: '192.0.2.10@alpha',
+      TESTS: 'rtt mtu',
+      ARCHIVE_URLS: archiver.url,
+      AUTH_TOKEN: 'tok-start',
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: prefix,
+      TESTPOINT: 'tp-start',
+      DATA_DIR: join(dir, 'data'),
+      CRON_EXPRESSION: '*/5 * * * *',
+      TZ: 'Europe/Oslo',
+    };
+    const child = execa(process.execPath, [PSQ_BIN, 'start'], { env, extendEnv: false, reject: false, cwd: dir });
+    const lines: Record<string, unknown>[] = [];
+    child.stdout!.on('data', (chunk: Buffer) => {
+      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+    });
+    await waitFor(() => lines.some((l) => l['msg'] === 'psq started'), 20_000);
+
+    const cfg = testConfig({ ...env, PATH: '' });
+    const schedulers = await queues.get(SCHEDULE_QUEUE).getJobSchedulers(0, -1);
+    expect(schedulers.map((s) => [s.key, s.pattern, s.tz])).toEqual([[schedulerIdFor({ testpoint: 'tp-start', pattern: '*/5 * * * *', tz: 'Europe/Oslo' }), '*/5 * * * *', 'Europe/Oslo']]);
+
+    // What a tick does, without waiting for the next 5-minute boundary.
+    await fanOut(plan(cfg).specs, Date.now(), (n) => queues.get<MeasureJobData>(n), measureJobOptions(cfg));
+    await waitFor(() => archiver.distinctRecords() === 2, 20_000);
+
+    child.kill('SIGTERM');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    expect(lines.map((l) => l['msg'])).toEqual(expect.arrayContaining(['measure role started', 'archive role started', 'job scheduler upserted', 'shutdown complete']));
+    expect(JSON.stringify(lines)).not.toContain('tok-start');
+    expect(lines.every((l) => typeof l['time'] === 'string' && typeof l['level'] === 'number')).toBe(true);
+  });
+});
