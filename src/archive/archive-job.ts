@@ -31,4 +31,8 @@ export interface ArchiveJobData {
   readonly measurementSucceeded: boolean;
 }
 
-export const ARCHIVE_QUEUE = 'archive';
+/** An archive job's place: its queue (one per archiver) and id. */
+export interface ArchiveJobRef {
+  readonly queue: string;
+  readonly id: string;
+}

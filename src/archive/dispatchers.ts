@@ -1,4 +1,5 @@
 // One keep-alive undici Agent per archiver origin, with the configured timeouts and TLS trust.
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
@@ -35,9 +36,23 @@ export function createArchiveDispatchers(config: DispatcherConfig, options: Disp
   if (config.archiveCaFile !== null) {
     // Read once at start so a bad path is a startup error, not a retry loop. `ca` replaces Node's
     // default roots, so add them back: public archivers must keep working next to the private CA.
-    const pem = (options.readFile ?? readFileSync)(config.archiveCaFile).toString();
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    let pem: string;
+    try {
+      pem = (options.readFile ?? readFileSync)(config.archiveCaFile).toString();
+    } catch (err) {
+      throw new Error(`ARCHIVE_CA_FILE=${config.archiveCaFile}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) {
       throw new Error(`ARCHIVE_CA_FILE=${config.archiveCaFile}: no PEM certificate found in the file`);
+    }
+    // Node silently ignores a garbled certificate; parse each one so that is a startup error too.
+    for (const [i, block] of blocks.entries()) {
+      try {
+        new X509Certificate(block);
+      } catch (err) {
+        throw new Error(`ARCHIVE_CA_FILE=${config.archiveCaFile}: certificate ${i + 1} is not valid PEM (${(err as Error).message})`);
+      }
     }
     connect.ca = [...defaultCertificates(), pem];
   }

@@ -2,6 +2,7 @@
 import type { Category } from '../plan/categories.js';
 
 export type ToolMode = 'auto' | 'all' | 'subset';
+export type BackendChoice = 'pscheduler' | 'direct' | 'auto';
 
 /** One entry of HOSTS, parsed. */
 export interface Destination {
@@ -41,6 +42,12 @@ export interface Config {
   /** Source identity sent to archivers. */
   readonly hostIp: string;
   readonly hostName: string;
+  /** pscheduler, direct (run ping/iperf3/traceroute/tracepath here), or auto (pscheduler when installed). */
+  readonly backend: BackendChoice;
+  /** iperf3 port: the responder listens on it, the direct backend connects to it. */
+  readonly iperf3Port: number;
+  /** Address the responder's iperf3 server binds; null = all. */
+  readonly responderBind: string | null;
   /** pScheduler executable (name on PATH or absolute path). */
   readonly pschedulerBin: string;
   /** Whole-measurement timeout for one pscheduler run, ms. */
@@ -51,6 +58,13 @@ export interface Config {
   readonly measureRetryDelayMs: number;
   /** Light measurements run in parallel up to this many; throughput always runs alone. */
   readonly measureConcurrency: number;
+  /**
+   * Job lock duration and stalled-job check interval of every worker, ms: a job whose worker died
+   * runs again within about twice this. Must be the same on all workers (the check is queue-wide).
+   */
+  readonly stalledIntervalMs: number;
+  /** How long a shutdown waits for running jobs before leaving them to be retried, ms. */
+  readonly shutdownTimeoutMs: number;
   /** Deliver results of failed measurements too (default true). */
   readonly archiveFailed: boolean;
   readonly archiveAttempts: number;
@@ -66,4 +80,16 @@ export interface Config {
   readonly archiveInsecureTls: boolean;
   readonly logLevel: string;
   readonly logPretty: boolean;
+  /** Dashboard HTTP port (Bull Board, /healthz, /metrics); 0 = any free port. Default 3000. */
+  readonly dashboardPort: number;
+  /** Address the dashboard binds: default 127.0.0.1 without credentials, 0.0.0.0 with them. */
+  readonly dashboardHost: string;
+  /** Basic-auth user; null (with dashboardPassword null) = no authentication. */
+  readonly dashboardUser: string | null;
+  /** Basic-auth password. A secret: never log it. */
+  readonly dashboardPassword: string | null;
+  /** Allows an unauthenticated dashboard on a non-loopback address (explicit opt-in). */
+  readonly dashboardPublic: boolean;
+  /** Bull Board read-only: no retry, clean or other writes (they answer 405). */
+  readonly dashboardReadOnly: boolean;
 }

@@ -1,11 +1,12 @@
 // Turns an environment map into the frozen Config, reporting every bad value at once (a ConfigError).
+import { isIP } from 'node:net';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { ALL_TOOLS, CATEGORIES, type Category } from '../plan/categories.js';
 import { maskUserinfo, parseArchiveUrls } from './archive-urls.js';
-import type { Config, ToolMode } from './config.js';
+import type { BackendChoice, Config, ToolMode } from './config.js';
 import { parseHosts } from './hosts.js';
 import { splitList } from './list-values.js';
 import { splitArgs, validateTestArgs } from './test-args.js';
@@ -144,12 +145,17 @@ export function loadConfig(env: Env, context: LoadContext): Config {
     dataDir: r.raw('DATA_DIR')?.trim() ?? (context.inContainer ? '/data' : './data'),
     hostIp: r.raw('HOST_IP')?.trim() ?? hostname,
     hostName: r.raw('HOST_NAME')?.trim() ?? hostname,
+    backend: r.field<BackendChoice>('BACKEND', z.enum(['pscheduler', 'direct', 'auto']), 'pscheduler, direct or auto', 'auto'),
+    iperf3Port: r.int('IPERF3_PORT', 5201, 1, 65_535),
+    responderBind: readBind(r),
     pschedulerBin: r.field('PSCHEDULER_BIN', z.string().regex(/^[^-\s][^\x00-\x1f]*$/),
       'a program name on PATH or an absolute path, not starting with "-"', 'pscheduler'),
     measureTimeoutMs: r.int('MEASURE_TIMEOUT_S', 600, 1, 86_400) * 1000,
     measureAttempts: r.int('MEASURE_ATTEMPTS', 2, 1, 10_000),
     measureRetryDelayMs: r.int('MEASURE_RETRY_DELAY_MS', 30_000, 0, DAY_MS),
     measureConcurrency: r.int('MEASURE_CONCURRENCY', 4, 1, 256),
+    stalledIntervalMs: r.int('STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
+    shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_S', 60, 1, 86_400) * 1000,
     archiveFailed: r.bool('ARCHIVE_FAILED', true),
     archiveAttempts: r.int('ARCHIVE_ATTEMPTS', 150, 1, 10_000),
     archiveBackoffMs: backoffMs,
@@ -160,10 +166,65 @@ export function loadConfig(env: Env, context: LoadContext): Config {
     archiveInsecureTls: r.bool('ARCHIVE_INSECURE_TLS', false),
     logLevel: r.field('LOG_LEVEL', z.string().toLowerCase().pipe(z.enum(LOG_LEVELS)), LOG_LEVELS.join(', '), 'info'),
     logPretty: r.bool('LOG_PRETTY', false),
+    ...readDashboard(r),
   };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
+}
+
+type DashboardConfig = Pick<
+  Config,
+  'dashboardPort' | 'dashboardHost' | 'dashboardUser' | 'dashboardPassword' | 'dashboardPublic' | 'dashboardReadOnly'
+>;
+
+/** Loopback names and addresses: a dashboard bound there is reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function readDashboard(r: EnvReader): DashboardConfig {
+  const user = r.raw('DASHBOARD_USER')?.trim() ?? null;
+  // RFC 7617: the user id ends at the first ':', so one inside it could never match.
+  if (user !== null && !/^[^:\x00-\x1f\x7f]+$/.test(user)) {
+    r.problem('DASHBOARD_USER', user, 'a user name without ":" or control characters');
+  }
+  const passwordRaw = r.raw('DASHBOARD_PASSWORD');
+  const password = passwordRaw?.trim() ?? null;
+  if (passwordRaw !== undefined && !/^[^\x00-\x1f\x7f]+$/.test(password ?? '')) {
+    // The value is a secret: describe it, never echo it.
+    r.problem('DASHBOARD_PASSWORD', `(secret, ${passwordRaw.length} chars)`, 'a password without control characters');
+  }
+  if (user !== null && password === null) r.problem('DASHBOARD_PASSWORD', undefined, 'a password too, since DASHBOARD_USER is set');
+  if (user === null && password !== null) r.problem('DASHBOARD_USER', undefined, 'a user name too, since DASHBOARD_PASSWORD is set');
+  const credentials = user !== null && password !== null;
+
+  const dashboardPublic = r.bool('DASHBOARD_PUBLIC', false);
+  const hostRaw = r.raw('DASHBOARD_HOST')?.trim();
+  const host = hostRaw ?? (credentials ? '0.0.0.0' : '127.0.0.1');
+  if (hostRaw !== undefined && isIP(hostRaw) === 0 && !/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(hostRaw)) {
+    r.problem('DASHBOARD_HOST', hostRaw, 'an IP address or host name of this machine, e.g. 127.0.0.1 or 0.0.0.0');
+  } else if (!credentials && !dashboardPublic && !isLoopback(host)) {
+    r.problem('DASHBOARD_HOST', host,
+      'a loopback address (127.0.0.1, ::1, localhost) while DASHBOARD_USER and DASHBOARD_PASSWORD are unset: ' +
+        'set both to turn on basic auth, or set DASHBOARD_PUBLIC=true to serve the dashboard without authentication');
+  }
+  return {
+    dashboardPort: r.int('DASHBOARD_PORT', 3000, 0, 65_535),
+    dashboardHost: host,
+    dashboardUser: user,
+    dashboardPassword: password,
+    dashboardPublic,
+    dashboardReadOnly: r.bool('DASHBOARD_READ_ONLY', false),
+  };
+}
+
+function readBind(r: EnvReader): string | null {
+  const raw = r.raw('RESPONDER_BIND')?.trim();
+  if (raw === undefined) return null;
+  if (isIP(raw) === 0) r.problem('RESPONDER_BIND', raw, 'an IPv4 or IPv6 address of this host (unset: all addresses)');
+  return raw;
 }
 
 function readCron(r: EnvReader, tz: string): string {

@@ -103,10 +103,31 @@ export const VARIABLES: readonly EnvVariable[] = [
   ]),
   ...group('measure', [
     { name: 'DATA_DIR', default: null, description: 'Where result files are kept. Default: /data inside a container that has a /data volume, ./data otherwise.' },
+    {
+      name: 'BACKEND',
+      default: 'auto',
+      description:
+        'pscheduler: run tests through pScheduler; direct: run ping, iperf3, traceroute and tracepath here ' +
+        '(same result shapes; clock is skipped); auto: pscheduler when it is installed, else direct.',
+    },
+    { name: 'IPERF3_PORT', default: '5201', description: 'iperf3 port: the responder listens on it and the direct backend connects to it.' },
+    { name: 'RESPONDER_BIND', default: null, description: "Address the responder's iperf3 server listens on. Default: all addresses." },
     { name: 'PSCHEDULER_BIN', default: 'pscheduler', description: 'pScheduler executable: a name on PATH or an absolute path.' },
     { name: 'MEASURE_TIMEOUT_S', default: '600', description: 'Whole-measurement timeout for one run, seconds.' },
     { name: 'MEASURE_ATTEMPTS', default: '2', description: 'Tries per measurement (the cron runner: 2).' },
     { name: 'MEASURE_RETRY_DELAY_MS', default: '30000', description: 'Delay before a measurement retry, ms.' },
+    {
+      name: 'STALLED_INTERVAL_MS',
+      default: '30000',
+      description:
+        'Job lock time and stalled-job check of every worker, ms: a job whose worker or Redis died runs again ' +
+        'within about twice this. Use the same value on every worker.',
+    },
+    {
+      name: 'SHUTDOWN_TIMEOUT_S',
+      default: '60',
+      description: 'On SIGTERM/SIGINT, how long running jobs may finish before they are left to be retried elsewhere, s.',
+    },
     {
       name: 'MEASURE_CONCURRENCY',
       default: '4',
@@ -116,6 +137,28 @@ export const VARIABLES: readonly EnvVariable[] = [
   ...group('identity', [
     { name: 'HOST_IP', default: null, description: 'Source address sent to archivers. Default: the hostname.' },
     { name: 'HOST_NAME', default: null, description: 'Source name sent to archivers. Default: the hostname.' },
+  ]),
+  ...group('dashboard', [
+    { name: 'DASHBOARD_PORT', default: '3000', description: 'Port of the dashboard role (Bull Board at /admin/queues, /healthz, /metrics).' },
+    {
+      name: 'DASHBOARD_HOST',
+      default: null,
+      description:
+        'Address the dashboard binds. Default: 127.0.0.1 without credentials, 0.0.0.0 with them. ' +
+        'A non-loopback address without credentials needs DASHBOARD_PUBLIC=true.',
+    },
+    {
+      name: 'DASHBOARD_USER',
+      default: null,
+      description: 'With DASHBOARD_PASSWORD: HTTP basic auth on everything but /healthz. Set both or neither.',
+    },
+    { name: 'DASHBOARD_PASSWORD', default: null, secret: true, description: 'Basic-auth password for DASHBOARD_USER. Never logged.' },
+    {
+      name: 'DASHBOARD_PUBLIC',
+      default: 'false',
+      description: 'true allows a dashboard without credentials on a non-loopback DASHBOARD_HOST (anyone who reaches it can retry and delete jobs).',
+    },
+    { name: 'DASHBOARD_READ_ONLY', default: 'false', description: 'true: Bull Board shows everything but changes nothing (writes answer 405); for shared screens.' },
   ]),
   ...group('logging', [
     { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },

@@ -18,7 +18,31 @@ export type BackendOutcome =
   /** The tool is not installed: retrying cannot help. */
   | { readonly kind: 'tool-missing'; readonly message: string };
 
+export type Support = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
 export interface MeasureBackend {
   readonly name: string;
+  /** Whether this backend can measure the spec at all; unsupported specs are skipped, never passed. */
+  supports(spec: MeasurementSpec): Support;
   run(spec: MeasurementSpec, ctx: BackendRunContext): Promise<BackendOutcome>;
+}
+
+export interface SkippedSpec {
+  readonly spec: MeasurementSpec;
+  readonly reason: string;
+}
+
+/** Split a plan into what this backend runs and what it skips (with the reason). Pure. */
+export function partitionSupported(
+  specs: readonly MeasurementSpec[],
+  supports: MeasureBackend['supports'],
+): { runnable: MeasurementSpec[]; skipped: SkippedSpec[] } {
+  const runnable: MeasurementSpec[] = [];
+  const skipped: SkippedSpec[] = [];
+  for (const spec of specs) {
+    const s = supports(spec);
+    if (s.ok) runnable.push(spec);
+    else skipped.push({ spec, reason: s.reason });
+  }
+  return { runnable, skipped };
 }

@@ -1,7 +1,7 @@
 // The measure worker's job processor: validate, run the backend, keep the result, hand it to archivers.
 import { readFile, rm } from 'node:fs/promises';
-import { UnrecoverableError, type Job, type Queue } from 'bullmq';
-import type { ArchiveJobData } from '../archive/archive-job.js';
+import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import type { ArchiveJobData, ArchiveJobRef } from '../archive/archive-job.js';
 import { archiveJobOptions } from '../archive/archive-processor.js';
 import type { Config } from '../config/config.js';
 import { MeasurementFailedError } from '../errors.js';
@@ -31,11 +31,13 @@ export type MeasureConfig = Pick<
 >;
 
 export interface MeasureOutcome {
-  readonly resultFile: string;
-  readonly runId: string;
-  readonly ts: string;
+  readonly resultFile: string | null;
+  readonly runId: string | null;
+  readonly ts: string | null;
   readonly succeeded: boolean;
-  readonly archiveJobIds: readonly string[];
+  readonly archiveJobs: readonly ArchiveJobRef[];
+  /** Why the backend did not measure this at all (e.g. clock without pScheduler); null when it ran. */
+  readonly skipped: string | null;
 }
 
 /** Kept beside each result file; replay reads it to re-send the very same body. */
@@ -57,7 +59,8 @@ export interface ResultMeta {
 export interface MeasureDeps {
   readonly config: MeasureConfig;
   readonly backend: MeasureBackend;
-  readonly archiveQueue: Queue<ArchiveJobData>;
+  /** The archive queue of one archiver URL. */
+  readonly archiveQueueFor: (url: string) => Queue<ArchiveJobData>;
   readonly logger: Logger;
 }
 
@@ -71,11 +74,11 @@ async function readIfExists(file: string): Promise<string | null> {
 }
 
 export function createMeasureProcessor(deps: MeasureDeps) {
-  const { config, backend, archiveQueue } = deps;
+  const { config, backend, archiveQueueFor } = deps;
 
-  async function enqueueArchives(jobId: string, spec: MeasurementSpec, meta: ResultMeta, raw: unknown, file: string) {
-    if (config.archiveUrls.length === 0) return [];
-    const jobs = config.archiveUrls.map((url) => {
+  async function enqueueArchives(jobId: string, spec: MeasurementSpec, meta: ResultMeta, raw: unknown, file: string): Promise<ArchiveJobRef[]> {
+    const refs: ArchiveJobRef[] = [];
+    for (const url of config.archiveUrls) {
       const data: ArchiveJobData = {
         url,
         category: spec.category,
@@ -85,13 +88,14 @@ export function createMeasureProcessor(deps: MeasureDeps) {
         measurementSucceeded: meta.succeeded,
       };
       const id = archiveJobId(jobId, url, meta.ts);
-      return { name: `${spec.category} ${spec.dest.name}`, data, opts: { ...archiveJobOptions(config), jobId: id } };
-    });
-    await archiveQueue.addBulk(jobs);
-    return jobs.map((j) => j.opts.jobId);
+      const queue = archiveQueueFor(url);
+      await queue.add(`${spec.category} ${spec.dest.name}`, data, { ...archiveJobOptions(config), jobId: id });
+      refs.push({ queue: queue.name, id });
+    }
+    return refs;
   }
 
-  return async function processMeasureJob(job: Job<MeasureJobData>, _token?: string, signal?: AbortSignal): Promise<MeasureOutcome> {
+  return async function processMeasureJob(job: Job<MeasureJobData>, token?: string, signal?: AbortSignal): Promise<MeasureOutcome> {
     const problems = validateMeasureJob(job.data, config.testpoint);
     if (problems.length > 0) {
       deps.logger.error({ jobId: job.id, problems }, 'measurement job refused');
@@ -111,6 +115,12 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       attempt,
     });
 
+    const support = backend.supports(spec);
+    if (!support.ok) {
+      log.warn({ backend: backend.name, reason: support.reason }, 'measurement skipped: not measurable with this backend');
+      return { resultFile: null, runId: null, ts: null, succeeded: false, archiveJobs: [], skipped: support.reason };
+    }
+
     let source: string | null = null;
     if (spec.source) {
       const resolved = resolveSource(spec.source);
@@ -125,6 +135,13 @@ export function createMeasureProcessor(deps: MeasureDeps) {
     log.info({ backend: backend.name }, 'measurement started');
     const outcome = await backend.run(spec, { source, outputFile: temp, timeoutMs: config.measureTimeoutMs, signal });
     const durationMs = Date.now() - startedAt.getTime();
+    if (signal?.aborted) {
+      // Cut short by a shutdown: not the measurement's fault, so it must not use up an attempt.
+      await rm(temp, { force: true });
+      log.warn({ durationMs }, 'measurement interrupted by shutdown; it will run again');
+      await job.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError('measurement interrupted by shutdown; it will run again');
+    }
 
     if (outcome.kind === 'tool-missing') {
       await rm(temp, { force: true });
@@ -181,15 +198,15 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       log.warn({ durationMs, resultFile: file, reason: failure }, 'measurement failed; will retry');
       throw new MeasurementFailedError(failure ?? 'measurement failed');
     }
-    const archiveJobIds = archived ? await enqueueArchives(jobId, spec, meta, raw, file) : [];
-    const result: MeasureOutcome = { resultFile: file, runId: meta.run_id, ts: meta.ts, succeeded, archiveJobIds };
+    const archiveJobs = archived ? await enqueueArchives(jobId, spec, meta, raw, file) : [];
+    const result: MeasureOutcome = { resultFile: file, runId: meta.run_id, ts: meta.ts, succeeded, archiveJobs, skipped: null };
     // Progress survives a failed job (return values do not), so run-once can follow its deliveries.
     await job.updateProgress({ ...result });
     if (!succeeded) {
-      log.error({ durationMs, resultFile: file, archiveJobs: archiveJobIds.length, reason: failure }, 'measurement failed');
+      log.error({ durationMs, resultFile: file, archiveJobs: archiveJobs.length, reason: failure }, 'measurement failed');
       throw new MeasurementFailedError(failure ?? 'measurement failed');
     }
-    log.info({ durationMs, resultFile: file, archiveJobs: archiveJobIds.length }, 'measurement succeeded');
+    log.info({ durationMs, resultFile: file, archiveJobs: archiveJobs.length }, 'measurement succeeded');
     return result;
   };
 }

@@ -12,6 +12,7 @@ function tail(text: string, max = 2000): string {
 export function createPschedulerBackend(bin: string): MeasureBackend {
   return {
     name: 'pscheduler',
+    supports: () => ({ ok: true }),
     async run(spec: MeasurementSpec, ctx: BackendRunContext): Promise<BackendOutcome> {
       const argv = pschedulerArgs(spec, ctx.outputFile, ctx.source);
       const run = await runTool(bin, argv, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });

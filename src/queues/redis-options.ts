@@ -23,6 +23,11 @@ export function workerConnection(base: RedisOptions): RedisOptions {
   return { ...base, maxRetriesPerRequest: null };
 }
 
+/** Lock and stalled-check timing, identical on every worker (BullMQ's stall check is queue-wide). */
+export function stallOptions(stalledIntervalMs: number): { lockDuration: number; stalledInterval: number } {
+  return { lockDuration: stalledIntervalMs, stalledInterval: stalledIntervalMs };
+}
+
 /** A Redis URL safe to log: the password replaced. */
 export function redactRedisUrl(url: string): string {
   try {

@@ -6,9 +6,9 @@ import type { Logger } from '../logger.js';
 import type { MeasureBackend } from '../measure/backend.js';
 import { createMeasureProcessor } from '../measure/measure-processor.js';
 import type { MeasureJobData } from '../measure/measure-job.js';
-import { ARCHIVE_QUEUE, measureQueueName, throughputQueueName } from '../queues/queue-names.js';
+import { archiveQueueName, measureQueueName, throughputQueueName } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
-import { workerConnection } from '../queues/redis-options.js';
+import { stallOptions, workerConnection } from '../queues/redis-options.js';
 import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
 export interface MeasureRoleDeps {
@@ -25,13 +25,13 @@ export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
   const processor = createMeasureProcessor({
     config,
     backend: deps.backend,
-    archiveQueue: queues.get<ArchiveJobData>(ARCHIVE_QUEUE),
+    archiveQueueFor: (url) => queues.get<ArchiveJobData>(archiveQueueName(url)),
     logger,
   });
   const throughputName = throughputQueueName(config.testpoint);
   // Global, not per worker: two measure processes on one testpoint still never overlap throughput tests.
   await queues.get(throughputName).setGlobalConcurrency(1);
-  const common = { connection: workerConnection(queues.connection), prefix: queues.prefix };
+  const common = { connection: workerConnection(queues.connection), prefix: queues.prefix, ...stallOptions(config.stalledIntervalMs) };
   const workers = [
     new Worker<MeasureJobData>(measureQueueName(config.testpoint), processor, { ...common, concurrency: config.measureConcurrency }),
     new Worker<MeasureJobData>(throughputName, processor, { ...common, concurrency: 1 }),

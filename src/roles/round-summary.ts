@@ -5,7 +5,7 @@ export interface MeasurementOutcome {
   readonly jobId: string;
   readonly category: Category;
   readonly label: string;
-  readonly state: 'succeeded' | 'failed';
+  readonly state: 'succeeded' | 'failed' | 'skipped';
   readonly reason: string | null;
   readonly resultFile: string | null;
 }
@@ -27,7 +27,8 @@ export interface RoundSummary {
 }
 
 export function roundPassed(s: RoundSummary): boolean {
-  return s.measurements.every((m) => m.state === 'succeeded') && s.deliveries.every((d) => d.state === 'delivered');
+  // A skipped measurement (not measurable with this backend) neither passes nor fails the round.
+  return s.measurements.every((m) => m.state !== 'failed') && s.deliveries.every((d) => d.state === 'delivered');
 }
 
 function count<T>(items: readonly T[], pred: (t: T) => boolean): number {
@@ -37,31 +38,42 @@ function count<T>(items: readonly T[], pred: (t: T) => boolean): number {
 export function formatSummary(s: RoundSummary): string {
   const lines: string[] = [];
   lines.push(`round ${s.slot} on testpoint ${s.testpoint}: ${s.measurements.length} measurements`);
-  lines.push('measurements (succeeded / failed):');
+  lines.push('measurements (succeeded / failed / skipped):');
   const categories = [...new Set(s.measurements.map((m) => m.category))];
   for (const c of categories) {
     const ms = s.measurements.filter((m) => m.category === c);
-    lines.push(`  ${c.padEnd(11)} ${count(ms, (m) => m.state === 'succeeded')} / ${count(ms, (m) => m.state === 'failed')}`);
+    lines.push(
+      `  ${c.padEnd(11)} ${count(ms, (m) => m.state === 'succeeded')} / ${count(ms, (m) => m.state === 'failed')} / ${count(ms, (m) => m.state === 'skipped')}`,
+    );
   }
+  const skipReasons = [...new Set(s.measurements.filter((m) => m.state === 'skipped').map((m) => `${m.category}: ${m.reason}`))];
+  for (const r of skipReasons) lines.push(`    skipped: ${r}`);
   for (const m of s.measurements.filter((x) => x.state === 'failed')) {
     lines.push(`    failed: ${m.label}: ${m.reason ?? 'unknown reason'}`);
   }
-  if (s.archiveUrls.length === 0) {
-    lines.push('deliveries: none (ARCHIVE_URLS is empty: results are kept on disk only)');
-  } else {
-    lines.push('deliveries (delivered / failed / pending):');
-    for (const url of s.archiveUrls) {
-      const ds = s.deliveries.filter((d) => d.url === url);
-      lines.push(`  ${url}  ${count(ds, (d) => d.state === 'delivered')} / ${count(ds, (d) => d.state === 'failed')} / ${count(ds, (d) => d.state === 'pending')}`);
-      const bad = ds.filter((d) => d.state !== 'delivered');
-      for (const d of bad.slice(0, 10)) lines.push(`    ${d.state}: ${d.reason ?? ''}`);
-      if (bad.length > 10) lines.push(`    … and ${bad.length - 10} more`);
-    }
-    if (s.deliveries.some((d) => d.state === 'pending')) {
-      lines.push('  pending deliveries stay queued in Redis; a running archive worker (psq start archive) delivers them');
-    }
-  }
+  lines.push(...formatDeliveries(s.archiveUrls, s.deliveries));
   lines.push(`results: ${s.dataDir}`);
   lines.push(roundPassed(s) ? 'OK' : 'FAILED');
   return lines.join('\n');
+}
+
+/** Per archiver: delivered / failed / pending, with the first reasons. */
+export function formatDeliveries(archiveUrls: readonly string[], deliveries: readonly DeliveryOutcome[]): string[] {
+  const lines: string[] = [];
+  if (archiveUrls.length === 0) {
+    lines.push('deliveries: none (ARCHIVE_URLS is empty: results are kept on disk only)');
+    return lines;
+  }
+  lines.push('deliveries (delivered / failed / pending):');
+  for (const url of archiveUrls) {
+    const ds = deliveries.filter((d) => d.url === url);
+    lines.push(`  ${url}  ${count(ds, (d) => d.state === 'delivered')} / ${count(ds, (d) => d.state === 'failed')} / ${count(ds, (d) => d.state === 'pending')}`);
+    const bad = ds.filter((d) => d.state !== 'delivered');
+    for (const d of bad.slice(0, 10)) lines.push(`    ${d.state}: ${d.reason ?? ''}`);
+    if (bad.length > 10) lines.push(`    … and ${bad.length - 10} more`);
+  }
+  if (deliveries.some((d) => d.state === 'pending')) {
+    lines.push('  pending deliveries stay queued in Redis; a running archive worker (psq start archive) delivers them');
+  }
+  return lines;
 }

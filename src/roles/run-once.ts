@@ -1,21 +1,24 @@
 // One round now, through the real queues: enqueue the plan, wait for every job of it to settle.
 import { Job, type Queue } from 'bullmq';
-import type { ArchiveJobData } from '../archive/archive-job.js';
+import type { ArchiveJobData, ArchiveJobRef } from '../archive/archive-job.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { MeasureJobData } from '../measure/measure-job.js';
 import type { MeasureOutcome } from '../measure/measure-processor.js';
+import type { SkippedSpec } from '../measure/backend.js';
 import type { MeasurementSpec } from '../plan/measurement-spec.js';
 import { fanOut, measureJobName, measureJobOptions } from '../queues/fan-out.js';
-import { ARCHIVE_QUEUE } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
-import type { DeliveryOutcome, MeasurementOutcome, RoundSummary } from './round-summary.js';
+import type { MeasurementOutcome, RoundSummary } from './round-summary.js';
+import { waitForDeliveries } from './wait-for-deliveries.js';
 
 export interface RunOnceDeps {
   readonly config: Config;
   readonly queues: QueueRegistry;
   readonly logger: Logger;
   readonly specs: readonly MeasurementSpec[];
+  /** Planned but not measurable with this backend: reported as skipped, never enqueued. */
+  readonly skipped?: readonly SkippedSpec[];
   /** How long to wait for deliveries after the last measurement settled; then they count as pending. */
   readonly archiveWaitMs: number;
   readonly pollMs?: number;
@@ -37,21 +40,29 @@ export async function runOnce(deps: RunOnceDeps): Promise<RoundSummary> {
   const jobs = await fanOut(deps.specs, slotMs, (name) => queues.get<MeasureJobData>(name), measureJobOptions(config));
   logger.info({ testpoint: config.testpoint, measurements: jobs.length, slot: new Date(slotMs).toISOString() }, 'run-once: round enqueued');
 
-  const measurements: MeasurementOutcome[] = [];
-  const archiveIds: string[] = [];
+  const measurements: MeasurementOutcome[] = (deps.skipped ?? []).map((s) => ({
+    jobId: '',
+    category: s.spec.category,
+    label: measureJobName(s.spec),
+    state: 'skipped' as const,
+    reason: s.reason,
+    resultFile: null,
+  }));
+  const archiveJobs: ArchiveJobRef[] = [];
   for (const j of jobs) {
     const queue = queues.get(j.queueName);
     for (;;) {
       const { job, state } = await settledState(queue, j.jobId);
       if (job && (state === 'completed' || state === 'failed')) {
         const progress = (state === 'completed' ? job.returnvalue : job.progress) as Partial<MeasureOutcome> | undefined;
-        if (progress && Array.isArray(progress.archiveJobIds)) archiveIds.push(...progress.archiveJobIds);
+        if (progress && Array.isArray(progress.archiveJobs)) archiveJobs.push(...progress.archiveJobs);
+        const skipped = typeof progress?.skipped === 'string' ? progress.skipped : null;
         measurements.push({
           jobId: j.jobId,
           category: j.spec.category,
           label: measureJobName(j.spec),
-          state: state === 'completed' ? 'succeeded' : 'failed',
-          reason: state === 'failed' ? job.failedReason : null,
+          state: state === 'failed' ? 'failed' : skipped ? 'skipped' : 'succeeded',
+          reason: state === 'failed' ? job.failedReason : skipped,
           resultFile: typeof progress?.resultFile === 'string' ? progress.resultFile : null,
         });
         break;
@@ -64,27 +75,12 @@ export async function runOnce(deps: RunOnceDeps): Promise<RoundSummary> {
     }
   }
 
-  const archiveQueue = queues.get<ArchiveJobData>(ARCHIVE_QUEUE);
-  const deliveries = new Map<string, DeliveryOutcome>();
-  const deadline = Date.now() + deps.archiveWaitMs;
-  for (;;) {
-    for (const id of archiveIds) {
-      if (deliveries.get(id)?.state === 'delivered' || deliveries.get(id)?.state === 'failed') continue;
-      const { job, state } = await settledState(archiveQueue, id);
-      const url = (job?.data as ArchiveJobData | undefined)?.url ?? '(unknown)';
-      if (state === 'completed') deliveries.set(id, { jobId: id, url, state: 'delivered', reason: null });
-      else if (state === 'failed') deliveries.set(id, { jobId: id, url, state: 'failed', reason: job?.failedReason ?? null });
-      else deliveries.set(id, { jobId: id, url, state: 'pending', reason: job?.failedReason ? `last attempt: ${job.failedReason}` : `waiting (${state})` });
-    }
-    const open = [...deliveries.values()].filter((d) => d.state === 'pending').length;
-    if (open === 0 || Date.now() >= deadline) break;
-    await sleep(pollMs);
-  }
+  const deliveries = await waitForDeliveries((name) => queues.get<ArchiveJobData>(name), archiveJobs, deps.archiveWaitMs, pollMs);
   return {
     testpoint: config.testpoint,
     slot: new Date(slotMs).toISOString(),
     measurements,
-    deliveries: archiveIds.map((id) => deliveries.get(id)!).filter(Boolean),
+    deliveries,
     archiveUrls: config.archiveUrls,
     dataDir: config.dataDir,
   };

@@ -8,12 +8,12 @@ import type { MeasurementSpec } from '../plan/measurement-spec.js';
 import { fanOut, measureJobOptions } from '../queues/fan-out.js';
 import { SCHEDULE_QUEUE } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
-import { workerConnection } from '../queues/redis-options.js';
+import { stallOptions, workerConnection } from '../queues/redis-options.js';
 import { syncSchedulers, type RoundSchedule, type TickJobData } from '../queues/scheduler-sync.js';
 import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
 export interface SchedulerRoleDeps {
-  readonly config: Pick<Config, 'measureAttempts' | 'measureRetryDelayMs'>;
+  readonly config: Pick<Config, 'measureAttempts' | 'measureRetryDelayMs' | 'stalledIntervalMs'>;
   readonly schedules: readonly RoundSchedule[];
   readonly queues: QueueRegistry;
   readonly logger: Logger;
@@ -36,7 +36,7 @@ export async function startSchedulerRole(deps: SchedulerRoleDeps): Promise<Role>
       logger.info({ jobId: job.id, testpoint: job.data.testpoint, slot: new Date(slotMs).toISOString(), measurements: jobs.length }, 'round fanned out');
       return { slotMs, measurements: jobs.length };
     },
-    { connection: workerConnection(queues.connection), prefix: queues.prefix, concurrency: 1 },
+    { connection: workerConnection(queues.connection), prefix: queues.prefix, concurrency: 1, ...stallOptions(deps.config.stalledIntervalMs) },
   );
   logWorkerEvents(worker, logger);
   let closing: Promise<void> | null = null;

@@ -1,5 +1,6 @@
-// A real HTTP stand-in for pscheduler-result-archiver (same paths, auth, answers), scriptable to fail.
-import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+// A real HTTP(S) stand-in for pscheduler-result-archiver (same paths, auth, answers), scriptable to fail.
+import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CATEGORIES } from '../../src/plan/categories.js';
 
@@ -33,7 +34,7 @@ export interface StoredRecord {
 }
 
 export interface ArchiverServer {
-  /** Base URL to put in ARCHIVE_URLS, e.g. http://127.0.0.1:41234/ps */
+  /** Base URL to put in ARCHIVE_URLS, e.g. http://127.0.0.1:41234/ps (https:// with the `tls` option). */
   readonly url: string;
   readonly requests: readonly RecordedRequest[];
   /** Accepted records keyed by run_id|category|ts (the real archiver's upsert key). */
@@ -50,11 +51,15 @@ export interface ArchiverServer {
 }
 
 export interface ArchiverServerOptions {
+  /** Listen on this loopback port (e.g. to come up where an archiver was refusing connections); default any free one. */
+  readonly port?: number;
   readonly token?: string | null;
   /** Default '/ps', as deployed archivers usually are. */
   readonly basePath?: string;
   /** Delay between body bytes in 'slow-body' mode; default 1000 ms. */
   readonly slowBodyChunkMs?: number;
+  /** Serve HTTPS (node:https) with this PEM key and certificate instead of plain HTTP. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 interface Answer {
@@ -178,7 +183,7 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
     tick();
   }
 
-  const server = createServer((req, res) => {
+  const handler: RequestListener = (req, res) => {
     const receivedAt = Date.now();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -217,14 +222,15 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
       const delay = mode === 'slow-body' ? slowChunkMs : typeof mode === 'object' ? mode.chunkDelayMs : null;
       send(res, answer, delay);
     });
-  });
+  };
+  const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createServer(handler);
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | null = null;
 
   return {
-    url: `http://127.0.0.1:${port}${base}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}${base}`,
     requests,
     records,
     acceptedPosts: () => accepted,

@@ -4,7 +4,10 @@ import { Writable } from 'node:stream';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ARCHIVE_QUEUE, type ArchiveJobData } from '../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+
+/** These tests drive one archive queue of their own (in production: one per archiver URL). */
+const ARCHIVE_QUEUE = 'archive-test';
 import { archiveBackoffStrategy, archiveJobOptions, createArchiveProcessor, type ArchiveResult } from '../../src/archive/archive-processor.js';
 import { buildArchiveRequest } from '../../src/archive/archive-request.js';
 import { createArchiveDispatchers } from '../../src/archive/dispatchers.js';
@@ -98,9 +101,13 @@ function jobData(url: string, overrides: Partial<ArchiveJobData['body']> = {}): 
 async function finished(queue: Queue<ArchiveJobData, ArchiveResult>, id: string, timeoutMs = 15_000): Promise<Job<ArchiveJobData, ArchiveResult>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const job = await queue.getJob(id);
-    const state = job ? await job.getState() : 'missing';
-    if (job && (state === 'completed' || state === 'failed')) return job;
+    // State first, then the job: read the other way round, a copy from before the last attempt
+    // could be returned with the new state.
+    const state = await queue.getJobState(id);
+    if (state === 'completed' || state === 'failed') {
+      const job = await queue.getJob(id);
+      if (job) return job;
+    }
     if (Date.now() > until) throw new Error(`job ${id} still ${state} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -1,6 +1,5 @@
 // The embedded default: no REDIS_URL and nothing on the default address → a private redis-server.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -8,18 +7,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { noRedisMessage, redisAnswers, resolveRedis, RedisUnavailableError } from '../../src/queues/embedded-redis.js';
 import { TEST_REDIS_URL } from '../helpers/redis.js';
+import { freePort } from '../helpers/ports.js';
 
 const logger = createLogger({ level: 'silent' });
 let dir: string;
 
-/** A loopback port with nothing listening on it. */
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'psq-embedded-'));

@@ -10,7 +10,10 @@ import type { Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createPschedulerBackend } from '../../src/measure/pscheduler-backend.js';
 import { plan } from '../../src/plan/plan.js';
-import { ARCHIVE_QUEUE, measureQueueName } from '../../src/queues/queue-names.js';
+import { archiveQueueName, measureQueueName } from '../../src/queues/queue-names.js';
+
+const LOCAL_ARCHIVER = 'http://127.0.0.1:9/ps';
+const REMOTE_ARCHIVER = 'https://archive.example.org/ps';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { startMeasureRole } from '../../src/roles/measure-role.js';
 import type { Role } from '../../src/roles/role.js';
@@ -57,7 +60,7 @@ function config(env: Record<string, string> = {}): Config {
   return testConfig({
     TESTPOINT: 'tp-test',
     DATA_DIR: join(dir, 'data'),
-    ARCHIVE_URLS: 'http://127.0.0.1:9/ps https://archive.example.org/ps',
+    ARCHIVE_URLS: `${LOCAL_ARCHIVER} ${REMOTE_ARCHIVER}`,
     AUTH_TOKEN: 'secret-token-value',
     MEASURE_RETRY_DELAY_MS: '50',
     ...env,
@@ -107,8 +110,10 @@ describe('measure worker with the stand-in pscheduler', () => {
     const cfg = config({ TESTS: 'mtu', HOST_IP: '198.51.100.7', HOST_NAME: 'tp-test.example' });
     const summary = await round(cfg);
     expect(summary.measurements).toHaveLength(1);
-    const archive = queues.get<ArchiveJobData>(ARCHIVE_QUEUE);
-    const jobs = await archive.getJobs(['waiting', 'delayed', 'prioritized']);
+    const jobs = [
+      ...(await queues.get<ArchiveJobData>(archiveQueueName(LOCAL_ARCHIVER)).getJobs(['waiting'])),
+      ...(await queues.get<ArchiveJobData>(archiveQueueName(REMOTE_ARCHIVER)).getJobs(['waiting'])),
+    ];
     expect(jobs.map((j) => j.data.url).sort()).toEqual(['http://127.0.0.1:9/ps', 'https://archive.example.org/ps']);
     const body = jobs[0]!.data.body;
     expect(body).toMatchObject({ src: { ip: '198.51.100.7', name: 'tp-test.example' }, dst: { ip: '127.0.0.1', name: 'loopback' }, direction: 'forward', raw: fixture('mtu') });
@@ -129,7 +134,7 @@ describe('measure worker with the stand-in pscheduler', () => {
     const files = filesIn('rtt');
     const contents = files.map((f) => JSON.parse(readFileSync(join(dir, 'data', 'rtt', f), 'utf8')).succeeded);
     expect(contents.sort()).toEqual([false, true]);
-    const archived = await queues.get<ArchiveJobData>(ARCHIVE_QUEUE).getJobs(['waiting']);
+    const archived = await queues.get<ArchiveJobData>(archiveQueueName(LOCAL_ARCHIVER)).getJobs(['waiting']);
     expect(archived).toHaveLength(1);
     expect((archived[0]!.data.body.raw as { succeeded: boolean }).succeeded).toBe(true);
   });
@@ -141,7 +146,7 @@ describe('measure worker with the stand-in pscheduler', () => {
     expect(summary.measurements[0]).toMatchObject({ state: 'failed', reason: expect.stringContaining('unable to connect to server') });
     expect(readStandinLog(standinLog)).toHaveLength(2);
     expect(filesIn('throughput')).toHaveLength(2);
-    const archived = await queues.get<ArchiveJobData>(ARCHIVE_QUEUE).getJobs(['waiting']);
+    const archived = await queues.get<ArchiveJobData>(archiveQueueName(LOCAL_ARCHIVER)).getJobs(['waiting']);
     expect(archived.map((j) => j.data.measurementSucceeded)).toEqual([false]);
     expect(summary.deliveries).toHaveLength(1);
   });
@@ -150,7 +155,7 @@ describe('measure worker with the stand-in pscheduler', () => {
     process.env['PSQ_STANDIN_MODE'] = 'failed';
     const cfg = config({ TESTS: 'mtu', ARCHIVE_FAILED: 'false', MEASURE_ATTEMPTS: '1' });
     await round(cfg);
-    expect(await queues.get(ARCHIVE_QUEUE).getJobCounts()).toMatchObject({ waiting: 0 });
+    for (const url of [LOCAL_ARCHIVER, REMOTE_ARCHIVER]) expect(await queues.get(archiveQueueName(url)).getJobCounts()).toMatchObject({ waiting: 0 });
     expect(filesIn('mtu')).toHaveLength(1);
   });
 

@@ -58,6 +58,7 @@ describe('psq start', () => {
       DATA_DIR: join(dir, 'data'),
       CRON_EXPRESSION: '*/5 * * * *',
       TZ: 'Europe/Oslo',
+      DASHBOARD_PORT: '0',
     };
     const child = execa(process.execPath, [PSQ_BIN, 'start'], { env, extendEnv: false, reject: false, cwd: dir });
     const lines: Record<string, unknown>[] = [];

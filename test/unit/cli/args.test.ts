@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../../src/cli/args.js';
 
 describe('psq command line', () => {
-  it('start with no role means every role', () => {
-    expect(parseCliArgs(['start'])).toEqual({ ok: true, args: { command: 'start', roles: ['scheduler', 'measure', 'archive'], envFile: null, archiveWaitS: 120 } });
+  it('start with no role leaves the choice of the default set to the backend', () => {
+    expect(parseCliArgs(['start'])).toEqual({ ok: true, args: { command: 'start', roles: [], envFile: null, archiveWaitS: 120, since: null, until: null, category: null, archiver: null, enqueueOnly: false } });
   });
   it('start with named roles', () => {
     expect(parseCliArgs(['start', 'measure', 'archive', 'measure'])).toMatchObject({ ok: true, args: { roles: ['measure', 'archive'] } });
@@ -13,10 +13,18 @@ describe('psq command line', () => {
   });
   it('errors name the bad word and what is expected', () => {
     expect(parseCliArgs(['frobnicate'])).toEqual({ ok: false, error: expect.stringContaining('unknown command "frobnicate": expected one of plan') });
-    expect(parseCliArgs(['start', 'web'])).toEqual({ ok: false, error: expect.stringContaining('roles are scheduler, measure, archive') });
+    expect(parseCliArgs(['start', 'web'])).toEqual({ ok: false, error: expect.stringContaining('roles are scheduler, measure, archive, dashboard, responder') });
     expect(parseCliArgs(['run-once', '--archive-wait', 'soon'])).toEqual({ ok: false, error: expect.stringContaining('expected seconds') });
   });
   it('no command is help', () => {
     expect(parseCliArgs([])).toMatchObject({ ok: true, args: { command: 'help' } });
+  });
+  it('replay and retry-failed options', () => {
+    expect(parseCliArgs(['replay', '--since', '24h', '--category', 'rtt', '--archiver', 'https://a/ps', '--enqueue-only'])).toMatchObject({
+      ok: true,
+      args: { command: 'replay', since: '24h', until: null, category: 'rtt', archiver: 'https://a/ps', enqueueOnly: true },
+    });
+    expect(parseCliArgs(['replay'])).toEqual({ ok: false, error: 'replay needs --since TIME' });
+    expect(parseCliArgs(['retry-failed', '--since', '1h'])).toEqual({ ok: false, error: '--since only goes with replay' });
   });
 });

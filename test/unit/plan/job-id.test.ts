@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { archiveJobId, measureJobId, runIdFor, slotFromSchedulerJobId } from '../../../src/plan/job-id.js';
 import type { MeasurementSpec } from '../../../src/plan/measurement-spec.js';
+import { archiveQueueName } from '../../../src/queues/queue-names.js';
 
 const spec: MeasurementSpec = {
   testpoint: 'tp1',
@@ -48,5 +49,14 @@ describe('job ids', () => {
     expect(a).toMatch(/^m1__[0-9a-f]{12}__20261126010000$/);
     expect(archiveJobId('m1', 'https://b.example/ps', '2026-11-26T01:00:00Z')).not.toBe(a);
     expect(archiveJobId('m1', 'https://a.example/ps', '2026-11-26T01:00:01Z')).not.toBe(a);
+  });
+});
+
+describe('archive queue names', () => {
+  it('one queue per archiver, readable and free of ":"', () => {
+    const a = archiveQueueName('https://archiver.example.org:8443/ps');
+    expect(a).toMatch(/^archive-archiver\.example\.org-8443-[0-9a-f]{8}$/);
+    expect(archiveQueueName('https://archiver.example.org:8443/ps')).toBe(a);
+    expect(archiveQueueName('https://archiver.example.org:8443/other')).not.toBe(a);
   });
 });

@@ -1,0 +1,52 @@
+// /healthz: is Redis reachable, which roles run here, and how full each queue is. Answers within
+// ~2 s whatever Redis does (orchestrators kill a process whose health check hangs).
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { withTimeout } from './queue-watch.js';
+import { pingRedis } from './scrape.js';
+
+export const HEALTH_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
+export type HealthCounts = Record<(typeof HEALTH_STATES)[number], number>;
+
+export interface HealthBody {
+  readonly status: 'ok' | 'error';
+  readonly redis: 'ok' | 'unreachable';
+  readonly roles: readonly string[];
+  readonly queues: Readonly<Record<string, HealthCounts>>;
+}
+
+export interface HealthReport {
+  readonly httpStatus: 200 | 503;
+  readonly body: HealthBody;
+}
+
+export interface HealthDeps {
+  readonly control: Redis;
+  readonly queues: () => readonly Queue[];
+  readonly roles: () => readonly string[];
+  /** Whole-check budget; the ping gets at most half of it. Default 1500 ms. */
+  readonly timeoutMs?: number;
+}
+
+export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
+  const budget = deps.timeoutMs ?? 1500;
+  const roles = [...deps.roles()];
+  if (!(await pingRedis(deps.control, Math.floor(budget / 2)))) {
+    return { httpStatus: 503, body: { status: 'error', redis: 'unreachable', roles, queues: {} } };
+  }
+  const list = deps.queues();
+  try {
+    const counts = await withTimeout(
+      Promise.all(list.map((q) => q.getJobCounts(...HEALTH_STATES))),
+      Math.ceil(budget / 2),
+      'queue counts',
+    );
+    const queues = Object.fromEntries(
+      list.map((q, i) => [q.name, Object.fromEntries(HEALTH_STATES.map((s) => [s, counts[i]?.[s] ?? 0])) as HealthCounts]),
+    );
+    return { httpStatus: 200, body: { status: 'ok', redis: 'ok', roles, queues } };
+  } catch {
+    // PING answered but the counts did not come in time: Redis is not usable for the workers either.
+    return { httpStatus: 503, body: { status: 'error', redis: 'unreachable', roles, queues: {} } };
+  }
+}

@@ -1,0 +1,10 @@
+// The backend a measure worker uses, by name.
+import type { Config } from '../config/config.js';
+import type { Logger } from '../logger.js';
+import type { MeasureBackend } from './backend.js';
+import { createDirectBackend } from './direct-backend.js';
+import { createPschedulerBackend } from './pscheduler-backend.js';
+
+export function createBackend(name: 'pscheduler' | 'direct', config: Pick<Config, 'pschedulerBin' | 'iperf3Port'>, logger?: Logger): MeasureBackend {
+  return name === 'direct' ? createDirectBackend({ iperf3Port: config.iperf3Port, logger }) : createPschedulerBackend(config.pschedulerBin);
+}

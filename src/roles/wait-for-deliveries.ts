@@ -1,0 +1,36 @@
+// Follow a set of archive jobs until each is delivered or failed for good, or a deadline passes.
+import { Job, type Queue } from 'bullmq';
+import type { ArchiveJobData, ArchiveJobRef } from '../archive/archive-job.js';
+import type { DeliveryOutcome } from './round-summary.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitForDeliveries(
+  queueFor: (name: string) => Queue<ArchiveJobData>,
+  refs: readonly ArchiveJobRef[],
+  waitMs: number,
+  pollMs = 250,
+): Promise<DeliveryOutcome[]> {
+  const outcomes = new Map<string, DeliveryOutcome>();
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    for (const { queue, id } of refs) {
+      const known = outcomes.get(id);
+      if (known && known.state !== 'pending') continue;
+      const job = await Job.fromId<ArchiveJobData>(queueFor(queue), id);
+      if (!job) {
+        outcomes.set(id, { jobId: id, url: known?.url ?? '(unknown)', state: 'failed', reason: 'the job disappeared from Redis' });
+        continue;
+      }
+      const state = await job.getState();
+      const url = job.data.url;
+      if (state === 'completed') outcomes.set(id, { jobId: id, url, state: 'delivered', reason: null });
+      else if (state === 'failed') outcomes.set(id, { jobId: id, url, state: 'failed', reason: job.failedReason ?? null });
+      else outcomes.set(id, { jobId: id, url, state: 'pending', reason: job.failedReason ? `last attempt: ${job.failedReason}` : `waiting (${state})` });
+    }
+    const open = [...outcomes.values()].some((d) => d.state === 'pending');
+    if (!open || Date.now() >= deadline) break;
+    await sleep(pollMs);
+  }
+  return refs.map(({ id }) => outcomes.get(id)!).filter(Boolean);
+}

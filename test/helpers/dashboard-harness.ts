@@ -1,0 +1,79 @@
+// Starts the dashboard role for integration tests: a private prefix on the real Redis, captured
+// log lines, authenticated GETs, real BullMQ workers; everything closed by runCleanups().
+import { Writable } from 'node:stream';
+import { Worker, type RedisOptions } from 'bullmq';
+import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import { createLogger } from '../../src/logger.js';
+import { QueueRegistry } from '../../src/queues/queue-registry.js';
+import { workerConnection } from '../../src/queues/redis-options.js';
+import { startDashboardRole } from '../../src/roles/dashboard-role.js';
+import { testConfig } from './config.js';
+import { parsePromText, type Sample } from './prom-text.js';
+import { deletePrefix, testRedisOptions, uniquePrefix } from './redis.js';
+
+export const TOKEN = 'tok-Dash-9f3k-never-show';
+export const USER = 'ops';
+export const PASSWORD = 'pw-Dash-5521';
+export const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
+
+export const cleanups: (() => Promise<unknown>)[] = [];
+
+/** LIFO, each on its own: one failing close must not leave keys or sockets behind. Call from afterEach. */
+export async function runCleanups(): Promise<void> {
+  while (cleanups.length > 0) await cleanups.pop()!().catch((err: unknown) => console.error('cleanup failed', err));
+}
+
+export { freePort } from './ports.js';
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startDashboard(env: Record<string, string> = {}, connection: RedisOptions = testRedisOptions()) {
+  const prefix = uniquePrefix();
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'debug', destination });
+  const config = testConfig({ DASHBOARD_PORT: '0', AUTH_TOKEN: TOKEN, ...env });
+  const queues = new QueueRegistry(connection, prefix, logger);
+  cleanups.push(() => deletePrefix(prefix));
+  cleanups.push(() => queues.close());
+  const role = await startDashboardRole({ config, queues, logger, roles: () => ['dashboard'], discoveryIntervalMs: 200 });
+  cleanups.push(() => role.close());
+  const get = (path: string, headers: Record<string, string> = AUTH) => fetch(`${role.url}${path}`, { headers });
+  const metrics = async (): Promise<Sample[]> => parsePromText(await (await get('/metrics')).text());
+  const worker = (name: string, processor: ConstructorParameters<typeof Worker>[1]) => {
+    const w = new Worker(name, processor, { connection: workerConnection(testRedisOptions()), prefix, stalledInterval: 1000 });
+    w.on('error', () => undefined);
+    cleanups.push(() => w.close());
+    return w;
+  };
+  return { prefix, config, queues, role, lines, logger, get, metrics, worker };
+}
+
+/** An archive job's data as the measure worker writes it. */
+export function archiveData(url: string, ts: string, extra: Record<string, unknown> = {}): ArchiveJobData {
+  return {
+    url,
+    category: 'rtt',
+    body: { src: { ip: '198.51.100.1', name: 'tp1' }, dst: { ip: '192.0.2.10', name: 'site-a' }, direction: 'forward', ts, run_id: `run-${ts}`, raw: { schema: 1, succeeded: true } },
+    resultFile: '/data/rtt/x.json',
+    testpoint: 'tp1',
+    measurementSucceeded: true,
+    ...extra,
+  } as ArchiveJobData;
+}
+
+/** A latency measurement spec of testpoint tp1. */
+export const spec = (name: string, ip: string) => ({ testpoint: 'tp1', category: 'latency', tool: null, dest: { ip, name }, source: null, direction: 'forward', args: [] });

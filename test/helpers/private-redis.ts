@@ -1,0 +1,57 @@
+// A private redis-server for destructive tests (stop, restart, persistence), never the shared one.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { redisAnswers } from '../../src/queues/embedded-redis.js';
+import { freePort } from './ports.js';
+
+export interface PrivateRedis {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  start(): Promise<void>;
+  /** SIGTERM: Redis flushes the AOF and exits, like a service stop. */
+  stop(): Promise<void>;
+  /** SIGKILL: a crash; with appendfsync always nothing acknowledged is lost. */
+  kill(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+export async function privateRedis(options: { appendfsync?: 'always' | 'everysec' } = {}): Promise<PrivateRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'psq-redis-'));
+  let child: ResultPromise | null = null;
+  const self: PrivateRedis = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    dir,
+    async start() {
+      child = execa('redis-server', [
+        '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
+        '--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'always', '--maxmemory-policy', 'noeviction',
+      ], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
+      for (let i = 0; i < 100; i++) {
+        if (await redisAnswers({ host: '127.0.0.1', port }, 200)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`private redis-server on ${port} did not come up`);
+    },
+    async stop() {
+      child?.kill('SIGTERM');
+      await child;
+      child = null;
+    },
+    async kill() {
+      child?.kill('SIGKILL');
+      await child;
+      child = null;
+    },
+    async destroy() {
+      await self.kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await self.start();
+  return self;
+}
