@@ -101,12 +101,12 @@ export function archiveBackoffStrategy(
 export const ARCHIVE_BACKOFF_TYPE = 'archive';
 
 /** Options for every archive job: retries via the 'archive' strategy; failed jobs kept 30 days for a manual retry. */
-export function archiveJobOptions(config: Pick<Config, 'archiveAttempts' | 'archiveBackoffMs'>) {
+export function archiveJobOptions(config: Pick<Config, 'archiveAttempts' | 'archiveBackoffMs' | 'archiveFailedKeepDays'>) {
   return {
     attempts: config.archiveAttempts,
     backoff: { type: ARCHIVE_BACKOFF_TYPE, delay: config.archiveBackoffMs },
     removeOnComplete: { age: 86_400, count: 10_000 },
-    removeOnFail: { age: 30 * 86_400 },
+    removeOnFail: { age: config.archiveFailedKeepDays * 86_400 },
   } satisfies JobsOptions;
 }
 

@@ -78,6 +78,8 @@ export interface Config {
   readonly archiveCaFile: string | null;
   /** Turns TLS verification off (explicit, logged). */
   readonly archiveInsecureTls: boolean;
+  /** Days a delivery that failed for good stays in the failed set (for a manual retry). */
+  readonly archiveFailedKeepDays: number;
   readonly logLevel: string;
   readonly logPretty: boolean;
   /** Dashboard HTTP port (Bull Board, /healthz, /metrics); 0 = any free port. Default 3000. */

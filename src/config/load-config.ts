@@ -164,6 +164,7 @@ export function loadConfig(env: Env, context: LoadContext): Config {
     archiveConcurrency: r.int('ARCHIVE_CONCURRENCY', 8, 1, 256),
     archiveCaFile: r.raw('ARCHIVE_CA_FILE')?.trim() ?? null,
     archiveInsecureTls: r.bool('ARCHIVE_INSECURE_TLS', false),
+    archiveFailedKeepDays: r.int('ARCHIVE_FAILED_KEEP_DAYS', 30, 1, 3650),
     logLevel: r.field('LOG_LEVEL', z.string().toLowerCase().pipe(z.enum(LOG_LEVELS)), LOG_LEVELS.join(', '), 'info'),
     logPretty: r.bool('LOG_PRETTY', false),
     ...readDashboard(r),

@@ -57,6 +57,11 @@ export const VARIABLES: readonly EnvVariable[] = [
     { name: 'ARCHIVE_BACKOFF_MAX_MS', default: '600000', description: 'Upper bound of the retry delay, ms.' },
     { name: 'ARCHIVE_TIMEOUT_MS', default: '30000', description: 'Per-request timeout (connect, headers, body each), ms.' },
     { name: 'ARCHIVE_CONCURRENCY', default: '8', description: 'Deliveries in flight per archive worker (1..256).' },
+    {
+      name: 'ARCHIVE_FAILED_KEEP_DAYS',
+      default: '30',
+      description: 'Days a delivery that failed for good stays in the failed set for a retry (psq retry-failed, the dashboard).',
+    },
     { name: 'ARCHIVE_CA_FILE', default: null, description: 'PEM file with an extra CA to trust for archiver TLS.' },
     {
       name: 'ARCHIVE_INSECURE_TLS',

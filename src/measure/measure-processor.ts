@@ -28,6 +28,7 @@ export type MeasureConfig = Pick<
   | 'hostName'
   | 'archiveAttempts'
   | 'archiveBackoffMs'
+  | 'archiveFailedKeepDays'
 >;
 
 export interface MeasureOutcome {

@@ -55,6 +55,7 @@ async function setup(opts: { token?: string | null; timeoutMs?: number; attempts
     archiveBackoffMaxMs: 200,
     archiveCaFile: null,
     archiveInsecureTls: false,
+    archiveFailedKeepDays: 30,
   };
   const dispatchers = createArchiveDispatchers(config, { logger });
   cleanups.push(() => dispatchers.close(500));

@@ -63,12 +63,12 @@ describe('archiveBackoffStrategy', () => {
 });
 
 describe('archiveJobOptions', () => {
-  it('wires attempts and the archive backoff type', () => {
-    expect(archiveJobOptions({ archiveAttempts: 12, archiveBackoffMs: 5000 })).toEqual({
+  it('wires attempts, the archive backoff type and how long failed deliveries are kept', () => {
+    expect(archiveJobOptions({ archiveAttempts: 12, archiveBackoffMs: 5000, archiveFailedKeepDays: 7 })).toEqual({
       attempts: 12,
       backoff: { type: 'archive', delay: 5000 },
       removeOnComplete: { age: 86_400, count: 10_000 },
-      removeOnFail: { age: 30 * 86_400 },
+      removeOnFail: { age: 7 * 86_400 },
     });
   });
 });

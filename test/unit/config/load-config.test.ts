@@ -65,6 +65,7 @@ describe('loadConfig defaults', () => {
       archiveConcurrency: 8,
       archiveCaFile: null,
       archiveInsecureTls: false,
+      archiveFailedKeepDays: 30,
       logLevel: 'info',
       logPretty: false,
       dashboardPort: 3000,
