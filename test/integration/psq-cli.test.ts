@@ -55,6 +55,17 @@ describe('psq CLI', () => {
     expect(await keysWithPrefix(prefix)).toEqual([]);
   });
 
+  it('plan shows the backend, and marks what the direct backend cannot measure as skipped', async () => {
+    const r = await runPsq(['plan'], env({ BACKEND: 'direct', TESTS: 'rtt clock', HOSTS: '192.0.2.10@alpha' }), { cwd: dir });
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('backend: direct (BACKEND=direct)');
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.category, l.skipped ?? null])).toEqual([
+      ['rtt', null],
+      ['clock', expect.stringContaining('clock needs pScheduler')],
+    ]);
+  });
+
   it('list-tests names every category and its tools', async () => {
     const r = await runPsq(['list-tests'], { PATH: process.env['PATH'] });
     expect(r.exitCode).toBe(0);
