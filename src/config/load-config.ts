@@ -3,15 +3,17 @@ import { isIP } from 'node:net';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
-import { ConfigError, type ConfigProblem } from '../errors.js';
+import { ConfigError } from '../errors.js';
 import { ALL_TOOLS, CATEGORIES, type Category } from '../plan/categories.js';
 import { maskUserinfo, parseArchiveUrls } from './archive-urls.js';
 import type { BackendChoice, Config, ToolMode } from './config.js';
 import { parseHosts } from './hosts.js';
 import { splitList } from './list-values.js';
+import { readDashboard } from './dashboard-config.js';
+import { EnvReader, type Env } from './env-reader.js';
 import { splitArgs, validateTestArgs } from './test-args.js';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from './env-reader.js';
 
 /** Facts about the machine that defaults depend on; passed in so loading stays pure. */
 export interface LoadContext {
@@ -24,51 +26,6 @@ const ID_TEXT = '1 to 64 of letters, digits, . _ - (no ":", BullMQ uses it as a 
 const DEFAULT_IPERF3_ARGS = ['-i', '10', '-O', '10'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const DAY_MS = 86_400_000;
-
-const bool = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], case: 'insensitive' });
-const int = (min: number, max: number) =>
-  z.string().regex(/^\d{1,15}$/).transform(Number).pipe(z.number().int().min(min).max(max));
-
-/** Reads variables, treating empty as unset, and collects problems instead of stopping at the first. */
-class EnvReader {
-  readonly problems: ConfigProblem[] = [];
-  constructor(private readonly env: Env) {}
-
-  raw(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value.trim() === '' ? undefined : value;
-  }
-
-  /** The first of `names` that is set, with the name it came from (aliases). */
-  first(...names: string[]): { name: string; raw: string } | undefined {
-    for (const name of names) {
-      const raw = this.raw(name);
-      if (raw !== undefined) return { name, raw };
-    }
-    return undefined;
-  }
-
-  problem(variable: string, value: string | undefined, expected: string): void {
-    this.problems.push({ variable, value, expected });
-  }
-
-  field<T>(name: string, schema: z.ZodType<T>, expected: string, fallback: T): T {
-    const raw = this.raw(name);
-    if (raw === undefined) return fallback;
-    const parsed = schema.safeParse(raw.trim());
-    if (parsed.success) return parsed.data;
-    this.problem(name, raw, expected);
-    return fallback;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    return this.field(name, bool, 'true or false (also 1/0, yes/no)', fallback);
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    return this.field(name, int(min, max), `a whole number from ${min} to ${max}`, fallback);
-  }
-}
 
 /** Build the configuration from `env`; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env, context: LoadContext): Config {
@@ -172,53 +129,6 @@ export function loadConfig(env: Env, context: LoadContext): Config {
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return deepFreeze(config);
-}
-
-type DashboardConfig = Pick<
-  Config,
-  'dashboardPort' | 'dashboardHost' | 'dashboardUser' | 'dashboardPassword' | 'dashboardPublic' | 'dashboardReadOnly'
->;
-
-/** Loopback names and addresses: a dashboard bound there is reachable from this machine only. */
-function isLoopback(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
-}
-
-function readDashboard(r: EnvReader): DashboardConfig {
-  const user = r.raw('DASHBOARD_USER')?.trim() ?? null;
-  // RFC 7617: the user id ends at the first ':', so one inside it could never match.
-  if (user !== null && !/^[^:\x00-\x1f\x7f]+$/.test(user)) {
-    r.problem('DASHBOARD_USER', user, 'a user name without ":" or control characters');
-  }
-  const passwordRaw = r.raw('DASHBOARD_PASSWORD');
-  const password = passwordRaw?.trim() ?? null;
-  if (passwordRaw !== undefined && !/^[^\x00-\x1f\x7f]+$/.test(password ?? '')) {
-    // The value is a secret: describe it, never echo it.
-    r.problem('DASHBOARD_PASSWORD', `(secret, ${passwordRaw.length} chars)`, 'a password without control characters');
-  }
-  if (user !== null && password === null) r.problem('DASHBOARD_PASSWORD', undefined, 'a password too, since DASHBOARD_USER is set');
-  if (user === null && password !== null) r.problem('DASHBOARD_USER', undefined, 'a user name too, since DASHBOARD_PASSWORD is set');
-  const credentials = user !== null && password !== null;
-
-  const dashboardPublic = r.bool('DASHBOARD_PUBLIC', false);
-  const hostRaw = r.raw('DASHBOARD_HOST')?.trim();
-  const host = hostRaw ?? (credentials ? '0.0.0.0' : '127.0.0.1');
-  if (hostRaw !== undefined && isIP(hostRaw) === 0 && !/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(hostRaw)) {
-    r.problem('DASHBOARD_HOST', hostRaw, 'an IP address or host name of this machine, e.g. 127.0.0.1 or 0.0.0.0');
-  } else if (!credentials && !dashboardPublic && !isLoopback(host)) {
-    r.problem('DASHBOARD_HOST', host,
-      'a loopback address (127.0.0.1, ::1, localhost) while DASHBOARD_USER and DASHBOARD_PASSWORD are unset: ' +
-        'set both to turn on basic auth, or set DASHBOARD_PUBLIC=true to serve the dashboard without authentication');
-  }
-  return {
-    dashboardPort: r.int('DASHBOARD_PORT', 3000, 0, 65_535),
-    dashboardHost: host,
-    dashboardUser: user,
-    dashboardPassword: password,
-    dashboardPublic,
-    dashboardReadOnly: r.bool('DASHBOARD_READ_ONLY', false),
-  };
 }
 
 function readBind(r: EnvReader): string | null {
