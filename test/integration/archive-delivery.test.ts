@@ -1,14 +1,15 @@
 // Archive delivery end to end: BullMQ on the real Redis, undici, and a real HTTP archiver stand-in.
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { Queue, Worker, type Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import { archiveQueueWithWorker } from '../helpers/archive-worker.js';
 
 /** These tests drive one archive queue of their own (in production: one per archiver URL). */
 const ARCHIVE_QUEUE = 'archive-test';
-import { archiveBackoffStrategy, archiveJobOptions, createArchiveProcessor, type ArchiveResult } from '../../src/archive/archive-processor.js';
+import type { ArchiveResult } from '../../src/archive/archive-processor.js';
 import { buildArchiveRequest } from '../../src/archive/archive-request.js';
 import { createArchiveDispatchers } from '../../src/archive/dispatchers.js';
 import { postMeasurement, type PostResult } from '../../src/archive/post-measurement.js';
@@ -57,26 +58,7 @@ async function setup(opts: { token?: string | null; timeoutMs?: number; attempts
     archiveInsecureTls: false,
     archiveFailedKeepDays: 30,
   };
-  const dispatchers = createArchiveDispatchers(config, { logger });
-  cleanups.push(() => dispatchers.close(500));
-  const queue = new Queue<ArchiveJobData, ArchiveResult>(ARCHIVE_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: archiveJobOptions(config),
-  });
-  queue.on('error', (err) => console.error('queue error', err));
-  cleanups.push(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-  });
-  const worker = new Worker<ArchiveJobData, ArchiveResult>(ARCHIVE_QUEUE, createArchiveProcessor({ config, dispatchers, logger }), {
-    connection,
-    prefix,
-    concurrency: 1,
-    settings: { backoffStrategy: archiveBackoffStrategy(config) },
-  });
-  worker.on('error', (err) => console.error('worker error', err));
-  cleanups.push(() => worker.close());
+  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, config, connection, prefix, logger, cleanups });
   return { server, queue, lines, prefix, connection };
 }
 

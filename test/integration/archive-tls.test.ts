@@ -3,14 +3,15 @@ import { randomUUID, X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Queue, Worker, type Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import { archiveQueueWithWorker } from '../helpers/archive-worker.js';
 
 /** These tests drive one archive queue of their own (in production: one per archiver URL). */
 const ARCHIVE_QUEUE = 'archive-test';
-import { archiveBackoffStrategy, archiveJobOptions, createArchiveProcessor, type ArchiveResult } from '../../src/archive/archive-processor.js';
+import type { ArchiveResult } from '../../src/archive/archive-processor.js';
 import { createArchiveDispatchers } from '../../src/archive/dispatchers.js';
 import { createLogger } from '../../src/logger.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
@@ -74,26 +75,7 @@ async function setup(env: Record<string, string> = {}): Promise<Harness> {
     ARCHIVE_BACKOFF_MAX_MS: '60000',
     ...env,
   });
-  const dispatchers = createArchiveDispatchers(config, { logger });
-  cleanups.push(() => dispatchers.close(500));
-  const queue = new Queue<ArchiveJobData, ArchiveResult>(ARCHIVE_QUEUE, {
-    connection,
-    prefix,
-    defaultJobOptions: archiveJobOptions(config),
-  });
-  queue.on('error', (err) => console.error('queue error', err));
-  cleanups.push(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-  });
-  const worker = new Worker<ArchiveJobData, ArchiveResult>(ARCHIVE_QUEUE, createArchiveProcessor({ config, dispatchers, logger }), {
-    connection,
-    prefix,
-    concurrency: 1,
-    settings: { backoffStrategy: archiveBackoffStrategy(config) },
-  });
-  worker.on('error', (err) => console.error('worker error', err));
-  cleanups.push(() => worker.close());
+  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, config, connection, prefix, logger, cleanups });
   return { server, queue, lines };
 }
 
