@@ -6,7 +6,8 @@ import { withTimeout } from './queue-watch.js';
 import { pingRedis } from './scrape.js';
 
 export const HEALTH_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;
-export type HealthCounts = Record<(typeof HEALTH_STATES)[number], number>;
+/** Job counts by state, and how many workers (on any machine) are connected to the queue. */
+export type HealthCounts = Record<(typeof HEALTH_STATES)[number] | 'workers', number>;
 
 export interface HealthBody {
   readonly status: 'ok' | 'error';
@@ -36,13 +37,18 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
   }
   const list = deps.queues();
   try {
-    const counts = await withTimeout(
-      Promise.all(list.map((q) => q.getJobCounts(...HEALTH_STATES))),
+    // Workers are counted from Redis' client list, so a testpoint whose measure worker is gone
+    // shows `workers: 0` on its queue here, wherever the dashboard runs.
+    const [counts, workers] = await withTimeout(
+      Promise.all([Promise.all(list.map((q) => q.getJobCounts(...HEALTH_STATES))), Promise.all(list.map((q) => q.getWorkersCount()))]),
       Math.ceil(budget / 2),
       'queue counts',
     );
     const queues = Object.fromEntries(
-      list.map((q, i) => [q.name, Object.fromEntries(HEALTH_STATES.map((s) => [s, counts[i]?.[s] ?? 0])) as HealthCounts]),
+      list.map((q, i) => [
+        q.name,
+        { ...Object.fromEntries(HEALTH_STATES.map((s) => [s, counts[i]?.[s] ?? 0])), workers: workers[i] ?? 0 } as HealthCounts,
+      ]),
     );
     return { httpStatus: 200, body: { status: 'ok', redis: 'ok', roles, queues } };
   } catch {

@@ -31,7 +31,7 @@ describe('dashboard access', () => {
       status: 'ok',
       redis: 'ok',
       roles: ['dashboard'],
-      queues: { schedule: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0 } },
+      queues: { schedule: { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0, workers: 0 } },
     });
   });
 

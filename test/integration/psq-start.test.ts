@@ -48,6 +48,7 @@ describe('psq start', () => {
   it('stand-in: runs scheduler, measure and archive roles; a round is measured and delivered; SIGTERM exits 0', async () => {
     const env = {
       PATH: pathWithStandin(),
+      BACKEND: 'pscheduler',
       HOSTS: '192.0.2.10@alpha',
       TESTS: 'rtt mtu',
       ARCHIVE_URLS: archiver.url,
@@ -74,6 +75,15 @@ describe('psq start', () => {
     // What a tick does, without waiting for the next 5-minute boundary.
     await fanOut(plan(cfg).specs, Date.now(), (n) => queues.get<MeasureJobData>(n), measureJobOptions(cfg));
     await waitFor(() => archiver.distinctRecords() === 2, 20_000);
+
+    // The dashboard (default role set) reports Redis and the workers connected to each queue.
+    const dash = lines.find((l) => typeof l['url'] === 'string' && String(l['url']).endsWith('/admin/queues'));
+    const health = await fetch(String(dash!['url']).replace('/admin/queues', '/healthz'));
+    expect(health.status).toBe(200);
+    const body = (await health.json()) as { redis: string; roles: string[]; queues: Record<string, { workers: number; completed: number }> };
+    expect(body.redis).toBe('ok');
+    expect(body.roles).toEqual(['scheduler', 'measure', 'archive', 'dashboard']);
+    expect(body.queues['measure-tp-start']).toMatchObject({ workers: 1, completed: 2 });
 
     child.kill('SIGTERM');
     const result = await child;
