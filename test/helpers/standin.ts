@@ -12,6 +12,8 @@ export function pathWithStandin(path = process.env['PATH'] ?? ''): string {
 export interface StandinCall {
   readonly argv: string[];
   readonly mode: string;
+  /** When the stand-in started (ms since epoch). */
+  readonly at: number;
 }
 
 export function readStandinLog(file: string): StandinCall[] {

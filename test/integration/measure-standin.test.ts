@@ -180,6 +180,26 @@ describe('measure worker with the stand-in pscheduler', () => {
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 
+  it('stand-in slow runs: throughput tests never overlap, even with two workers on the testpoint; light tests run side by side', async () => {
+    process.env['PSQ_STANDIN_MODE'] = 'slow:600';
+    const cfg = config({ HOSTS: '192.0.2.10@a 192.0.2.11@b 192.0.2.12@c', TESTS: 'throughput rtt', REVERSE: 'false', ARCHIVE_URLS: '' });
+    const second = await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend(cfg.pschedulerBin), logger, shutdownGraceMs: 5000 });
+    try {
+      const summary = await round(cfg);
+      expect(summary.measurements.every((m) => m.state === 'succeeded')).toBe(true);
+    } finally {
+      await second.close();
+    }
+    const calls = readStandinLog(standinLog);
+    const starts = (test: string) => calls.filter((c) => c.argv.includes(test)).map((c) => c.at).sort((x, y) => x - y);
+    const thr = starts('throughput');
+    expect(thr).toHaveLength(3);
+    for (let i = 1; i < thr.length; i++) expect(thr[i]! - thr[i - 1]!).toBeGreaterThanOrEqual(600);
+    const rtt = starts('rtt');
+    expect(rtt).toHaveLength(3);
+    expect(rtt.at(-1)! - rtt[0]!).toBeLessThan(600);
+  });
+
   it('a missing pscheduler binary fails at once with a clear message, no retry', async () => {
     const cfg = config({ TESTS: 'rtt', PSCHEDULER_BIN: join(dir, 'no-such-pscheduler'), MEASURE_ATTEMPTS: '3' });
     const summary = await round(cfg);
