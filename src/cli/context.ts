@@ -18,10 +18,17 @@ export function inContainer(): boolean {
   return container && existsSync('/data');
 }
 
+/** Commands and roles that plan or measure need HOSTS; delivering, the dashboard and the responder do not. */
+export function needsHosts(args: Pick<CliArgs, 'command' | 'roles'>): boolean {
+  if (args.command === 'plan' || args.command === 'run-once') return true;
+  if (args.command !== 'start') return false;
+  return args.roles.length === 0 || args.roles.includes('scheduler') || args.roles.includes('measure');
+}
+
 export function configFrom(args: CliArgs): Config {
   const envFile = args.envFile ?? (existsSync('.env') ? '.env' : null);
   const fileEnv = envFile ? readEnvFile(resolve(envFile)) : {};
-  return loadConfig(mergeEnv(fileEnv, process.env), { hostname: hostname(), inContainer: inContainer() });
+  return loadConfig(mergeEnv(fileEnv, process.env), { hostname: hostname(), inContainer: inContainer(), requireHosts: needsHosts(args) });
 }
 
 export function warnAboutConfig(config: Config, logger: Logger): void {

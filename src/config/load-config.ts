@@ -19,6 +19,11 @@ export type { Env } from './env-reader.js';
 export interface LoadContext {
   readonly hostname: string;
   readonly inContainer: boolean;
+  /**
+   * Whether HOSTS must be set: it is for planning and measuring, not for a process that only
+   * delivers, shows the dashboard or answers tests (default true).
+   */
+  readonly requireHosts?: boolean;
 }
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -34,7 +39,7 @@ export function loadConfig(env: Env, context: LoadContext): Config {
   const hostsRaw = r.raw('HOSTS');
   let hosts: Config['hosts'] = [];
   if (hostsRaw === undefined) {
-    r.problem('HOSTS', env['HOSTS'], 'at least one destination, e.g. HOSTS="192.0.2.10@site-a site-b.example.org"');
+    if (context.requireHosts !== false) r.problem('HOSTS', env['HOSTS'], 'at least one destination, e.g. HOSTS="192.0.2.10@site-a site-b.example.org"');
   } else {
     const parsed = parseHosts(hostsRaw);
     hosts = parsed.hosts;

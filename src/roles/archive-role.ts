@@ -24,6 +24,7 @@ export async function startArchiveRole(deps: ArchiveRoleDeps): Promise<Role> {
   const dispatchers = createArchiveDispatchers(config, { logger });
   const processor = createArchiveProcessor({ config, dispatchers, logger });
   const urls = deps.urls ?? config.archiveUrls;
+  if (urls.length === 0) logger.warn('archive role: ARCHIVE_URLS is empty, so there is nothing to deliver; it stays idle');
   // One worker per archiver queue: a stalled archiver only occupies its own slots.
   const workers = urls.map((url) => {
     const worker = new Worker<ArchiveJobData>(archiveQueueName(url), processor, {

@@ -13,6 +13,7 @@ import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { schedulerIdFor } from '../../src/queues/scheduler-sync.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';
+import { privateRedis } from '../helpers/private-redis.js';
 import { PSQ_BIN } from '../helpers/psq.js';
 import { deletePrefix, TEST_REDIS_URL, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
 import { pathWithStandin } from '../helpers/standin.js';
@@ -91,5 +92,41 @@ describe('psq start', () => {
     expect(lines.map((l) => l['msg'])).toEqual(expect.arrayContaining(['measure role started', 'archive role started', 'job scheduler upserted', 'shutdown complete']));
     expect(JSON.stringify(lines)).not.toContain('tok-start');
     expect(lines.every((l) => typeof l['time'] === 'string' && typeof l['level'] === 'number')).toBe(true);
+  });
+});
+
+describe('psq start, partial role sets', () => {
+  it('archive role alone, no HOSTS and no ARCHIVE_URLS: stays up idle, SIGTERM exits 0', async () => {
+    const env = { PATH: process.env['PATH'] ?? '', REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, DATA_DIR: join(dir, 'data') };
+    const child = execa(process.execPath, [PSQ_BIN, 'start', 'archive'], { env, extendEnv: false, reject: false, cwd: dir });
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+    await waitFor(() => out.includes('psq started'), 20_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(child.exitCode).toBeNull(); // still running
+    expect(out).toContain('nothing to deliver; it stays idle');
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  });
+
+  it('SIGTERM while Redis is gone: the process still ends (exit 1, said in the log) within SHUTDOWN_TIMEOUT_S + 5 s', async () => {
+    const redis = await privateRedis();
+    try {
+      const env = { PATH: process.env['PATH'] ?? '', REDIS_URL: redis.url, ARCHIVE_URLS: archiver.url, DATA_DIR: join(dir, 'data'), SHUTDOWN_TIMEOUT_S: '1' };
+      // No SIGKILL from execa 5 s after our SIGTERM: the test is about what psq does by itself.
+      const child = execa(process.execPath, [PSQ_BIN, 'start', 'archive'], { env, extendEnv: false, reject: false, cwd: dir, forceKillAfterDelay: false });
+      let out = '';
+      child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+      await waitFor(() => out.includes('psq started'), 20_000);
+      await redis.kill();
+      const t = Date.now();
+      child.kill('SIGTERM');
+      const r = await child;
+      expect(Date.now() - t).toBeLessThan(10_000);
+      expect(r.exitCode, `signal ${r.signal}`).toBe(1);
+      expect(out).toContain('shutdown did not finish in time (Redis unreachable?); exiting anyway');
+    } finally {
+      await redis.destroy();
+    }
   });
 });

@@ -41,11 +41,28 @@ export async function startCommand(config: Config, args: CliArgs, logger: Logger
     }
   }
   logger.info({ roles: roleNames, testpoint: config.testpoint }, 'psq started');
+  // A role set with nothing to wait on (an archive role without ARCHIVE_URLS) must still stay up.
+  const keepAlive = setInterval(() => undefined, 60_000);
   return new Promise<number>((resolveExit) => {
     handleShutdownSignals({
       shutdown: async (signal) => {
         logger.info({ signal }, 'shutting down: no new jobs; waiting for running ones');
-        await closeAll([() => redis.stop(), () => queues.close(), ...roles.map((r) => () => r.close())], (err) => logger.error({ err }, 'error during shutdown'));
+        clearInterval(keepAlive);
+        // Bounded: with Redis gone, closing connections could otherwise wait forever.
+        const boundMs = config.shutdownTimeoutMs + 5_000;
+        let timer: NodeJS.Timeout | undefined;
+        const closed = closeAll([() => redis.stop(), () => queues.close(), ...roles.map((r) => () => r.close())], (err) =>
+          logger.error({ err }, 'error during shutdown'),
+        ).then(() => true);
+        const timedOut = new Promise<false>((r) => {
+          timer = setTimeout(() => r(false), boundMs);
+        });
+        const clean = await Promise.race([closed, timedOut]);
+        clearTimeout(timer);
+        if (!clean) {
+          logger.error({ boundMs }, 'shutdown did not finish in time (Redis unreachable?); exiting anyway');
+          throw new Error('shutdown timed out');
+        }
         logger.info('shutdown complete');
       },
       exit: resolveExit,
@@ -53,4 +70,3 @@ export async function startCommand(config: Config, args: CliArgs, logger: Logger
     });
   });
 }
-

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../../src/cli/args.js';
+import { needsHosts } from '../../../src/cli/context.js';
 
 describe('psq command line', () => {
   it('start with no role leaves the choice of the default set to the backend', () => {
@@ -26,5 +27,20 @@ describe('psq command line', () => {
     });
     expect(parseCliArgs(['replay'])).toEqual({ ok: false, error: 'replay needs --since TIME' });
     expect(parseCliArgs(['retry-failed', '--since', '1h'])).toEqual({ ok: false, error: '--since only goes with replay' });
+  });
+});
+
+describe('which commands need HOSTS', () => {
+  it('planning and measuring do; delivering, the dashboard and the responder do not', () => {
+    const need = (command: string, roles: string[] = []) => needsHosts({ command, roles } as unknown as Parameters<typeof needsHosts>[0]);
+    expect(need('plan')).toBe(true);
+    expect(need('run-once')).toBe(true);
+    expect(need('start')).toBe(true);
+    expect(need('start', ['measure'])).toBe(true);
+    expect(need('start', ['scheduler', 'dashboard'])).toBe(true);
+    expect(need('start', ['archive', 'dashboard'])).toBe(false);
+    expect(need('start', ['responder'])).toBe(false);
+    expect(need('replay')).toBe(false);
+    expect(need('retry-failed')).toBe(false);
   });
 });

