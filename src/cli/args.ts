@@ -1,6 +1,6 @@
 // psq's command line → a command and its options. Pure.
 
-export const COMMANDS = ['plan', 'run-once', 'start', 'replay', 'retry-failed', 'list-tests', 'help'] as const;
+export const COMMANDS = ['plan', 'run-once', 'start', 'replay', 'retry-failed', 'health', 'list-tests', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];
 export const ROLES = ['scheduler', 'measure', 'archive', 'dashboard', 'responder'] as const;
 export type RoleName = (typeof ROLES)[number];
@@ -53,14 +53,15 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     } else if (command === null) {
       if (!(COMMANDS as readonly string[]).includes(a)) return { ok: false, error: `unknown command ${JSON.stringify(a)}: expected one of ${COMMANDS.join(', ')}` };
       command = a as Command;
-    } else if (command === 'start' && (ROLES as readonly string[]).includes(a)) {
+    } else if ((command === 'start' || command === 'health') && (ROLES as readonly string[]).includes(a)) {
       if (!roles.includes(a as RoleName)) roles.push(a as RoleName);
     } else {
-      return { ok: false, error: `unexpected argument ${JSON.stringify(a)}${command === 'start' ? `: roles are ${ROLES.join(', ')}` : ''}` };
+      return { ok: false, error: `unexpected argument ${JSON.stringify(a)}${command === 'start' || command === 'health' ? `: roles are ${ROLES.join(', ')}` : ''}` };
     }
   }
   const cmd = command ?? 'help';
   if (cmd === 'replay' && opts.since === null) return { ok: false, error: 'replay needs --since TIME' };
+  if (cmd === 'health' && roles.length === 0) return { ok: false, error: `health needs the roles to check: ${ROLES.join(', ')}` };
   const misplaced = (['since', 'until'] as const).find((k) => opts[k] !== null && cmd !== 'replay');
   if (misplaced) return { ok: false, error: `--${misplaced} only goes with replay` };
   return { ok: true, args: { command: cmd, roles, envFile, archiveWaitS, ...opts, enqueueOnly } };
@@ -79,6 +80,8 @@ commands:
                             upserts); TIME is RFC 3339, a date, or 30m/24h/7d back from now
   retry-failed [--archiver URL] [--category C] [--enqueue-only]
                             retry deliveries in the failed set (after fixing a token, say)
+  health ROLE...            is each role alive? (workers connected to its queues, the
+                            responder's port, the dashboard's /healthz); exit 0 or 1
   list-tests                categories and their tools
 
 options:

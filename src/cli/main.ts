@@ -5,6 +5,7 @@ import { createLogger } from '../logger.js';
 import { RedisUnavailableError } from '../queues/embedded-redis.js';
 import { parseCliArgs, USAGE } from './args.js';
 import { replayCommand, retryFailedCommand } from './commands/deliveries.js';
+import { healthCommand } from './commands/health.js';
 import { listTests, planCommand } from './commands/plan.js';
 import { runOnceCommand } from './commands/run-once.js';
 import { startCommand } from './commands/start.js';
@@ -36,6 +37,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw err;
   }
   if (args.command === 'plan') return planCommand(config);
+  if (args.command === 'health') return healthCommand(config, args.roles);
   // run-once keeps stdout for its summary; the long-running roles log to stdout (JSON lines).
   const logger = createLogger({
     level: config.logLevel,

@@ -50,10 +50,12 @@ async function redisCli(port: number, env: Record<string, string>, ...args: stri
 async function healthcheck(service: string, env: Record<string, string>, redisPort?: number): Promise<number | undefined> {
   const svc = services(loadCompose(['docker-compose-redis.yml'], { ...ENV, REDIS_PASSWORD: env['REDIS_PASSWORD'] }))[service]!;
   const [kind, ...test] = svc.healthcheck!.test;
+  // The container's environment: its .env (here ENV) plus what the test passes.
+  const full = { PATH: process.env['PATH'] ?? '', ...ENV, ...env };
   const r =
     kind === 'CMD-SHELL'
       ? await execa('sh', ['-c', test[0]!.replace('redis-cli ping', `redis-cli -p ${redisPort} ping`)], { env, reject: false, timeout: 15_000 })
-      : await execa(test[0]!, test.slice(1), { env, reject: false, cwd: repoPath(''), timeout: 15_000 });
+      : await execa(test[0]!, test.slice(1), { env: full, extendEnv: false, reject: false, cwd: repoPath(''), timeout: 15_000 });
   return r.exitCode;
 }
 
@@ -82,17 +84,33 @@ describe('compose Redis, for real', () => {
   });
 });
 
-describe('scheduler and archive health check (Redis reachable with the service REDIS_URL)', () => {
-  it.each([undefined, 'c0ffee42'])('password %s: passes with the right URL, fails with a wrong one or no Redis', async (password) => {
+describe('scheduler and archive health check (psq health ROLE with the service REDIS_URL)', () => {
+  it.each([undefined, 'c0ffee42'])('password %s: passes while the role runs, fails before, with a wrong password or no Redis', async (password) => {
     const { port } = await composeRedis(password);
     // The URL as compose writes it for the stack (redis://:<password>@redis:6379), pointed here.
     const url = `redis://:${password ?? ''}@127.0.0.1:${port}`;
+    const prefix = uniquePrefix();
+    const env = { REDIS_URL: url, REDIS_PASSWORD: password ?? '', QUEUE_PREFIX: prefix, ARCHIVE_URLS: 'http://127.0.0.1:9/ps' };
+    for (const service of ['scheduler', 'archive']) expect(await healthcheck(service, env), `${service} before start`).toBe(1);
+    const roles = execa(process.execPath, [PSQ_BIN, 'start', 'scheduler', 'archive'], {
+      env: { PATH: process.env['PATH'], ...ENV, ...env, LOG_LEVEL: 'warn' },
+      extendEnv: false,
+      reject: false,
+      cwd: repoPath(''),
+    });
+    children.push(roles);
     for (const service of ['scheduler', 'archive']) {
-      expect(await healthcheck(service, { REDIS_URL: url, REDIS_PASSWORD: password ?? '' }), service).toBe(0);
+      let code: number | undefined = 1;
+      for (let i = 0; i < 60 && code !== 0; i++) {
+        code = await healthcheck(service, env);
+        if (code !== 0) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(code, service).toBe(0);
       // (A password sent to a Redis without one is accepted: ioredis only warns.)
-      if (password !== undefined) expect(await healthcheck(service, { REDIS_URL: `redis://:nope@127.0.0.1:${port}` }), service).toBe(1);
-      expect(await healthcheck(service, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` }), service).toBe(1);
+      if (password !== undefined) expect(await healthcheck(service, { ...env, REDIS_URL: `redis://:nope@127.0.0.1:${port}` }), service).toBe(1);
+      expect(await healthcheck(service, { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` }), service).toBe(1);
     }
+    await deletePrefix(prefix).catch(() => undefined);
   });
 });
 

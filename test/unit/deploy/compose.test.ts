@@ -141,7 +141,10 @@ describe('docker-compose-redis.yml: the central stack', () => {
     expect(svc['dashboard']!.healthcheck!.test.join(' ')).toContain('/healthz');
     for (const name of ['scheduler', 'archive', 'dashboard']) {
       expect(svc[name]!.depends_on).toEqual({ redis: { condition: 'service_healthy' } });
-      expect(svc[name]!.healthcheck!.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    }
+    expect(svc['dashboard']!.healthcheck!.test.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    for (const name of ['scheduler', 'archive']) {
+      expect(svc[name]!.healthcheck!.test).toEqual(['CMD', 'node', 'bin/psq.js', 'health', name]);
     }
   });
 
