@@ -11,7 +11,7 @@ import { toHalfpingLatencyResult } from './direct/halfping.js';
 import { parsePing, PING_BIN, pingArgv, pingTimeoutMs, toRttResult } from './direct/ping.js';
 import { failedResult } from './direct/results.js';
 import { directSettings } from './direct/settings.js';
-import type { IpVersion, LatencySettings, RttSettings, ThroughputSettings, TraceSettings } from './direct/settings-types.js';
+import type { IpVersion, LatencySettings, MtuSettings, RttSettings, ThroughputSettings, TraceSettings } from './direct/settings-types.js';
 import {
   parseTracepath,
   parseTraceroute,
@@ -105,7 +105,7 @@ export function createDirectBackend(opts: DirectBackendOptions): MeasureBackend 
     }
     // tracepath: the trace when configured so, and always the path MTU.
     const maxHops = category === 'trace' ? (settings as TraceSettings).hops : undefined;
-    const argv = tracepathArgv(dest, version, { maxHops });
+    const argv = tracepathArgv(dest, version ?? (settings as TraceSettings | MtuSettings).ipVersion, { maxHops });
     const { run, problem, command } = await exec(TRACEPATH_BIN, argv, tracepathTimeoutMs(maxHops));
     if (problem) return { result: failedResult(problem), command };
     const parsed = parseTracepath(run.stdout, run.stderr, run.exitCode);

@@ -59,7 +59,7 @@ export function validateMeasureJob(data: unknown, testpoint: string): string[] {
   const direction = s['direction'];
   if (direction !== 'forward' && direction !== 'reverse') {
     problems.push(`spec.direction ${JSON.stringify(direction)} must be forward or reverse`);
-  } else if (direction === 'reverse' && (tool === null || typeof tool === 'string') && !reverseSupport(category, tool as string | null).ok) {
+  } else if (direction === 'reverse' && (tool === null || typeof tool === 'string') && !reverseSupport(category, tool).ok) {
     problems.push(`spec.direction reverse is not measurable with ${category}/${tool ?? 'auto'}`);
   }
   const args = s['args'];

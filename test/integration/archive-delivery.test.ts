@@ -7,14 +7,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/archive/archive-job.js';
 import { archiveQueueWithWorker } from '../helpers/archive-worker.js';
 
-/** These tests drive one archive queue of their own (in production: one per archiver URL). */
-const ARCHIVE_QUEUE = 'archive-test';
 import type { ArchiveResult } from '../../src/archive/archive-processor.js';
 import { buildArchiveRequest } from '../../src/archive/archive-request.js';
 import { createArchiveDispatchers } from '../../src/archive/dispatchers.js';
 import { postMeasurement, type PostResult } from '../../src/archive/post-measurement.js';
 import { createLogger } from '../../src/logger.js';
 import { startArchiverServer, type ArchiverServer, type Mode, type RecordedRequest } from '../helpers/archiver-server.js';
+
+/** These tests drive one archive queue of their own (in production: one per archiver URL). */
+const ARCHIVE_QUEUE = 'archive-test';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TOKEN = 'tok-Zq9x-never-log-me';

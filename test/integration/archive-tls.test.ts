@@ -9,14 +9,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/archive/archive-job.js';
 import { archiveQueueWithWorker } from '../helpers/archive-worker.js';
 
-/** These tests drive one archive queue of their own (in production: one per archiver URL). */
-const ARCHIVE_QUEUE = 'archive-test';
 import type { ArchiveResult } from '../../src/archive/archive-processor.js';
 import { createArchiveDispatchers } from '../../src/archive/dispatchers.js';
 import { createLogger } from '../../src/logger.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
+
+/** These tests drive one archive queue of their own (in production: one per archiver URL). */
+const ARCHIVE_QUEUE = 'archive-test';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TOKEN = 'tok-Tls4-never-log-me';

@@ -1,5 +1,6 @@
 // `psq` end to end, as a user runs it: stand-in pscheduler → files on disk → real archiver server.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execaSync } from 'execa';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -64,6 +65,20 @@ describe('psq CLI', () => {
       ['rtt', null],
       ['clock', expect.stringContaining('clock needs pScheduler')],
     ]);
+  });
+
+  it('direct backend without iperf3 installed: the round still measures the rest and names the missing tool', async () => {
+    const bin = mkdtempSync(join(tmpdir(), 'psq-noiperf-'));
+    for (const b of ['node', 'tracepath']) symlinkSync(execaSync('sh', ['-c', `command -v ${b}`]).stdout.trim(), join(bin, b));
+    try {
+      const r = await runPsq(['run-once'], env({ PATH: bin, BACKEND: 'direct', HOSTS: '127.0.0.1@localhost', TESTS: 'mtu throughput', REVERSE: 'false', ARCHIVE_URLS: '' }), { cwd: dir });
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toMatch(/mtu\s+1 \/ 0 \/ 0/);
+      expect(r.stdout).toContain('iperf3 is not installed (Debian/Ubuntu package: iperf3)');
+      expect(r.stderr).toContain('no iperf3 responder for this round');
+    } finally {
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('list-tests names every category and its tools', async () => {
