@@ -36,6 +36,8 @@ export interface MeasureOutcome {
   readonly runId: string | null;
   readonly ts: string | null;
   readonly succeeded: boolean;
+  /** Whether the result was handed to the archivers (one entry in archiveJobs per archiver). */
+  readonly archived: boolean;
   readonly archiveJobs: readonly ArchiveJobRef[];
   /** Why the backend did not measure this at all (e.g. clock without pScheduler); null when it ran. */
   readonly skipped: string | null;
@@ -119,7 +121,7 @@ export function createMeasureProcessor(deps: MeasureDeps) {
     const support = backend.supports(spec);
     if (!support.ok) {
       log.warn({ backend: backend.name, reason: support.reason }, 'measurement skipped: not measurable with this backend');
-      return { resultFile: null, runId: null, ts: null, succeeded: false, archiveJobs: [], skipped: support.reason };
+      return { resultFile: null, runId: null, ts: null, succeeded: false, archived: false, archiveJobs: [], skipped: support.reason };
     }
 
     let source: string | null = null;
@@ -200,7 +202,7 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       throw new MeasurementFailedError(failure ?? 'measurement failed');
     }
     const archiveJobs = archived ? await enqueueArchives(jobId, spec, meta, raw, file) : [];
-    const result: MeasureOutcome = { resultFile: file, runId: meta.run_id, ts: meta.ts, succeeded, archiveJobs, skipped: null };
+    const result: MeasureOutcome = { resultFile: file, runId: meta.run_id, ts: meta.ts, succeeded, archived, archiveJobs, skipped: null };
     // Progress survives a failed job (return values do not), so run-once can follow its deliveries.
     await job.updateProgress({ ...result });
     if (!succeeded) {

@@ -8,6 +8,9 @@ export interface MeasurementOutcome {
   readonly state: 'succeeded' | 'failed' | 'skipped';
   readonly reason: string | null;
   readonly resultFile: string | null;
+  /** The result was meant for the archivers: one delivery per archiver URL is expected. */
+  readonly archived: boolean;
+  readonly deliveryJobIds: readonly string[];
 }
 
 export interface DeliveryOutcome {
@@ -26,9 +29,18 @@ export interface RoundSummary {
   readonly dataDir: string;
 }
 
+/** Archived measurements without a delivery for every archiver: the round cannot vouch for them. */
+export function undeliveredMeasurements(s: RoundSummary): MeasurementOutcome[] {
+  return s.measurements.filter((m) => m.archived && m.deliveryJobIds.length < s.archiveUrls.length);
+}
+
 export function roundPassed(s: RoundSummary): boolean {
   // A skipped measurement (not measurable with this backend) neither passes nor fails the round.
-  return s.measurements.every((m) => m.state !== 'failed') && s.deliveries.every((d) => d.state === 'delivered');
+  return (
+    s.measurements.every((m) => m.state !== 'failed') &&
+    s.deliveries.every((d) => d.state === 'delivered') &&
+    undeliveredMeasurements(s).length === 0
+  );
 }
 
 function count<T>(items: readonly T[], pred: (t: T) => boolean): number {
@@ -52,6 +64,9 @@ export function formatSummary(s: RoundSummary): string {
     lines.push(`    failed: ${m.label}: ${m.reason ?? 'unknown reason'}`);
   }
   lines.push(...formatDeliveries(s.archiveUrls, s.deliveries));
+  for (const m of undeliveredMeasurements(s)) {
+    lines.push(`  not handed to every archiver: ${m.label} (${m.deliveryJobIds.length} of ${s.archiveUrls.length} deliveries queued; psq replay re-sends it from ${m.resultFile ?? 'disk'})`);
+  }
   lines.push(`results: ${s.dataDir}`);
   lines.push(roundPassed(s) ? 'OK' : 'FAILED');
   return lines.join('\n');

@@ -28,9 +28,13 @@ export interface RunOnceDeps {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function settledState(queue: Queue, id: string): Promise<{ job: Job | undefined; state: string }> {
+  // State first, then the job: a job read while still active and found completed a moment later
+  // would have no return value yet, and the round would lose track of its deliveries.
+  const state = await queue.getJobState(id);
+  if (state === 'unknown') return { job: undefined, state: 'missing' };
+  if (state !== 'completed' && state !== 'failed') return { job: undefined, state };
   const job = await Job.fromId(queue, id);
-  if (!job) return { job, state: 'missing' };
-  return { job, state: await job.getState() };
+  return job ? { job, state } : { job, state: 'missing' };
 }
 
 export async function runOnce(deps: RunOnceDeps): Promise<RoundSummary> {
@@ -47,6 +51,8 @@ export async function runOnce(deps: RunOnceDeps): Promise<RoundSummary> {
     state: 'skipped' as const,
     reason: s.reason,
     resultFile: null,
+    archived: false,
+    deliveryJobIds: [],
   }));
   const archiveJobs: ArchiveJobRef[] = [];
   for (const j of jobs) {
@@ -55,7 +61,8 @@ export async function runOnce(deps: RunOnceDeps): Promise<RoundSummary> {
       const { job, state } = await settledState(queue, j.jobId);
       if (job && (state === 'completed' || state === 'failed')) {
         const progress = (state === 'completed' ? job.returnvalue : job.progress) as Partial<MeasureOutcome> | undefined;
-        if (progress && Array.isArray(progress.archiveJobs)) archiveJobs.push(...progress.archiveJobs);
+        const refs = progress && Array.isArray(progress.archiveJobs) ? progress.archiveJobs : [];
+        archiveJobs.push(...refs);
         const skipped = typeof progress?.skipped === 'string' ? progress.skipped : null;
         measurements.push({
           jobId: j.jobId,
@@ -64,11 +71,13 @@ export async function runOnce(deps: RunOnceDeps): Promise<RoundSummary> {
           state: state === 'failed' ? 'failed' : skipped ? 'skipped' : 'succeeded',
           reason: state === 'failed' ? job.failedReason : skipped,
           resultFile: typeof progress?.resultFile === 'string' ? progress.resultFile : null,
+          archived: progress?.archived === true,
+          deliveryJobIds: refs.map((r) => r.id),
         });
         break;
       }
       if (state === 'missing') {
-        measurements.push({ jobId: j.jobId, category: j.spec.category, label: measureJobName(j.spec), state: 'failed', reason: 'the job disappeared from Redis', resultFile: null });
+        measurements.push({ jobId: j.jobId, category: j.spec.category, label: measureJobName(j.spec), state: 'failed', reason: 'the job disappeared from Redis', resultFile: null, archived: false, deliveryJobIds: [] });
         break;
       }
       await sleep(pollMs);

@@ -17,12 +17,13 @@ export async function waitForDeliveries(
     for (const { queue, id } of refs) {
       const known = outcomes.get(id);
       if (known && known.state !== 'pending') continue;
-      const job = await Job.fromId<ArchiveJobData>(queueFor(queue), id);
+      // State before the job, so a job seen as finished is read with its final failedReason.
+      const state = await queueFor(queue).getJobState(id);
+      const job = state === 'unknown' ? undefined : await Job.fromId<ArchiveJobData>(queueFor(queue), id);
       if (!job) {
         outcomes.set(id, { jobId: id, url: known?.url ?? '(unknown)', state: 'failed', reason: 'the job disappeared from Redis' });
         continue;
       }
-      const state = await job.getState();
       const url = job.data.url;
       if (state === 'completed') outcomes.set(id, { jobId: id, url, state: 'delivered', reason: null });
       else if (state === 'failed') outcomes.set(id, { jobId: id, url, state: 'failed', reason: job.failedReason ?? null });

@@ -70,7 +70,7 @@ describe('dashboard metrics', () => {
     d.worker('measure-tp1', async (job) => {
       if ((job.data as { spec: { dest: { name: string } } }).spec.dest.name === 'site-b') throw new Error('no route to host');
       await new Promise((r) => setTimeout(r, 30));
-      return { resultFile: '/data/latency/x.json', runId: 'r1', ts: new Date().toISOString(), succeeded: true, archiveJobs: [], skipped: null };
+      return { resultFile: '/data/latency/x.json', runId: 'r1', ts: new Date().toISOString(), succeeded: true, archived: false, archiveJobs: [], skipped: null };
     });
     const slotMs = Date.UTC(2026, 10, 25, 10, 0, 0);
     await d.queues.get('measure-tp1').add('latency a', { spec: spec('site-a', '192.0.2.10'), slotMs }, { jobId: 'tp1__latency__auto__192.0.2.10__forward__1' });
