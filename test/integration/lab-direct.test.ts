@@ -130,22 +130,68 @@ describe.skipIf(!availability.ok)('direct backend in the lab', () => {
     }
   });
 
-  it('an address with nothing behind it gives succeeded:false results, not a crash', async () => {
+  // pScheduler's ping and halfping call a run with no answer a success with loss 1, and the
+  // archivers store that loss (loss_pct = 1): an outage shows as 100 % loss, not as a gap.
+  it('an address with nothing behind it is measured as 100 % loss: rtt and latency succeed, the round passes', async () => {
     const { r, received, result } = await roundInTp('silent', {
-      HOSTS: `${lab.addrs.silentV4}@nobody`,
-      TESTS: 'rtt throughput trace',
-      REVERSE: 'false',
+      HOSTS: `${lab.addrs.silentV4}@nobody [${lab.addrs.silentV6}]@nobody6`,
+      TESTS: 'rtt latency',
       MEASURE_ATTEMPTS: '1',
-      TRACE_ARGS: '--hops 3',
     });
-    expect(r.exitCode, `${r.stdout}\n${String(r.stderr).slice(-3000)}`).toBe(1);
-    expect(r.stdout).toMatch(/rtt\s+0 \/ 1 \/ 0/);
-    expect(r.stdout).toMatch(/throughput\s+0 \/ 1 \/ 0/);
-    const [rtt] = result('rtt');
-    expect(rtt!.raw).toMatchObject({ succeeded: false, error: expect.stringMatching(/no reply|unreachable/i) });
-    const [thr] = result('throughput');
-    expect(thr!.raw).toMatchObject({ succeeded: false, error: expect.stringContaining('iperf3') });
-    // Failures are archived too (ARCHIVE_FAILED defaults to true).
-    expect(received.requests.filter((q) => q.status === 200 && q.body.raw.succeeded === false).length).toBeGreaterThanOrEqual(2);
+    expect(r.exitCode, `${r.stdout}\n${String(r.stderr).slice(-3000)}`).toBe(0);
+    expect(r.stdout).toMatch(/rtt\s+2 \/ 0 \/ 0/);
+    expect(r.stdout).toMatch(/latency\s+2 \/ 0 \/ 0/);
+    expect(r.stdout).toContain(`http://127.0.0.1:${PORT}/ps  4 / 0 / 0`);
+    const rtts = result('rtt');
+    expect(rtts).toHaveLength(2);
+    for (const { raw } of rtts) {
+      // -c 3; ping (with -w) stops at rt's first "host unreachable", so it may have sent fewer
+      expect(raw).toMatchObject({ schema: 1, succeeded: true, loss: 1, received: 0, duplicates: 0, reorders: 0 });
+      expect(raw.sent).toBeGreaterThanOrEqual(1);
+      expect(raw.sent).toBeLessThanOrEqual(3);
+      expect(raw.lost).toBe(raw.sent);
+      expect(raw).not.toHaveProperty('min');
+      expect(raw).not.toHaveProperty('mean');
+      expect(raw).not.toHaveProperty('error');
+      // rt's ICMP errors are kept per probe, as pScheduler keeps them
+      for (const rt of raw.roundtrips) expect(rt).toMatchObject({ error: 'host-unreachable' });
+    }
+    for (const { raw } of result('latency')) {
+      expect(raw).toEqual({
+        schema: 1, succeeded: true,
+        'packets-sent': 3, 'packets-received': 0, 'packets-lost': 3, 'packets-duplicated': 0, 'packets-reordered': 0,
+        'histogram-latency': {}, 'histogram-ttl': {},
+      });
+    }
+    // What the archiver got: successful results carrying the loss (the real archiver stores it as loss_pct).
+    const delivered = received.requests.filter((q) => q.status === 200).map((q) => q.body.raw as { succeeded: boolean; loss?: number });
+    expect(delivered).toHaveLength(4);
+    expect(delivered.every((raw) => raw.succeeded)).toBe(true);
+    expect(delivered.filter((raw) => raw.loss === 1)).toHaveLength(2);
+  });
+
+  it('no route from the testpoint (nothing can be sent) is a failed measurement, and failures are archived', async () => {
+    // A `throw` route makes tp's lookup for this prefix fail as if there were no route at all.
+    const NO_ROUTE = '10.213.99.0/24';
+    await lab.exec('tp', ['ip', 'route', 'add', 'throw', NO_ROUTE]);
+    try {
+      const { r, received, result } = await roundInTp('noroute', {
+        HOSTS: '10.213.99.1@noroute',
+        TESTS: 'rtt latency throughput',
+        REVERSE: 'false',
+        MEASURE_ATTEMPTS: '1',
+      });
+      expect(r.exitCode, `${r.stdout}\n${String(r.stderr).slice(-3000)}`).toBe(1);
+      expect(r.stdout).toMatch(/rtt\s+0 \/ 1 \/ 0/);
+      expect(r.stdout).toMatch(/latency\s+0 \/ 1 \/ 0/);
+      expect(r.stdout).toMatch(/throughput\s+0 \/ 1 \/ 0/);
+      expect(result('rtt')[0]!.raw).toEqual({ schema: 1, succeeded: false, error: 'ping: connect: Network is unreachable' });
+      expect(result('latency')[0]!.raw).toEqual({ schema: 1, succeeded: false, error: 'ping: connect: Network is unreachable' });
+      expect(result('throughput')[0]!.raw).toMatchObject({ succeeded: false, error: expect.stringContaining('iperf3') });
+      // Failures are archived too (ARCHIVE_FAILED defaults to true).
+      expect(received.requests.filter((q) => q.status === 200 && q.body.raw.succeeded === false)).toHaveLength(3);
+    } finally {
+      await lab.exec('tp', ['ip', 'route', 'del', 'throw', NO_ROUTE], { reject: false });
+    }
   });
 });

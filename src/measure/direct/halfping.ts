@@ -4,7 +4,10 @@ import { pyFloatRepr, pyFloorDiv, pyRound } from './python-float.js';
 import { failedResult, type FailedResult, type LatencyResult } from './results.js';
 import { DEFAULT_BUCKET_WIDTH } from './settings.js';
 
-/** The pScheduler latency result as the halfping tool makes it (one-way delay = RTT / 2). */
+/**
+ * The pScheduler latency result as the halfping tool makes it (one-way delay = RTT / 2). Total
+ * loss is `succeeded: true` with every packet lost and empty histograms, as halfping writes it.
+ */
 export function toHalfpingLatencyResult(
   parsed: ParsedPing,
   bucketWidth: number = DEFAULT_BUCKET_WIDTH,

@@ -86,15 +86,24 @@ export interface ParsedPing {
   readonly stats: PingStats | null;
   /** ping's own complaints on stderr (`ping: connect: Network is unreachable`), warnings left out. */
   readonly problems: string[];
+  /** ping's exit status (0 replies, 1 missing replies, 2 error); null when not known. */
+  readonly exitCode: number | null;
 }
 
 const HEADER = /^PING (\S+?) ?\(([^)]+)\)/;
 const REPLY = /^(\d+) bytes from (\S+?):? icmp_seq=(\d+) ttl=(\d+) time=([\d.]+) ms(.*)$/;
 const ERROR = /^From (\S+?)(?: \([^)]*\))?:? icmp_seq=(\d+) (.+)$/;
 const SUMMARY = /^(\d+) packets transmitted, (\d+) received(?:, .*?)?, ([\d.]+)% packet loss/;
+/** `WARNING: pinging broadcast address`, `ping: Warning: source address might be selected on device other than: …`. */
+const WARNING = /^(?:ping: )?warning\b/i;
 const STATS = /^rtt min\/avg\/max\/mdev = ([\d.]+)\/([\d.]+)\/([\d.]+)\/([\d.]+) ms/;
 
-export function parsePing(stdout: string, stderr: string, count: number | null = null): ParsedPing {
+export function parsePing(
+  stdout: string,
+  stderr: string,
+  count: number | null = null,
+  exitCode: number | null = null,
+): ParsedPing {
   let target: string | null = null;
   let transmitted: number | null = null;
   let received: number | null = null;
@@ -120,8 +129,8 @@ export function parsePing(stdout: string, stderr: string, count: number | null =
       stats = { minMs: Number(m[1]), avgMs: Number(m[2]), maxMs: Number(m[3]), mdevMs: Number(m[4]) };
     }
   }
-  const problems = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('WARNING'));
-  return { count, target, events, transmitted, received, lossPercent, stats, problems };
+  const problems = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !WARNING.test(l));
+  return { count, target, events, transmitted, received, lossPercent, stats, problems, exitCode };
 }
 
 /** ping6 may print `fe80::1%eth0`; the zone is not part of the address (pScheduler drops it too). */
@@ -159,26 +168,31 @@ export function tally(parsed: ParsedPing): Tally {
 }
 
 /**
- * Why this run has no usable result, or null. Unlike pScheduler (which calls 100% loss a
- * success with loss 1), the direct backend reports "nothing answered" as a failure.
+ * Why ping could not measure at all, or null. As in pScheduler, a destination that answers
+ * nothing, or a router that answers with ICMP errors ("Destination Host Unreachable"), is a
+ * measurement: probes went out and were lost (loss 1, or a fraction). Only a run in which the
+ * local host could not send is a failure: ping never started (unknown host, bad address, no
+ * route at connect(), usage error), or exited non-zero complaining on stderr (`sendmsg: …`,
+ * `local error: message too long`) — pScheduler's ping tool fails exactly those runs.
  */
 export function pingFailure(parsed: ParsedPing, dest?: string): string | null {
   const who = parsed.target ?? dest ?? 'the destination';
+  const complaint = parsed.problems.join('; ');
   if (parsed.target === null && parsed.events.length === 0) {
-    return parsed.problems.length > 0 ? parsed.problems.join('; ') : `ping produced no output for ${who}`;
+    return complaint !== '' ? complaint : `ping produced no output for ${who}`;
   }
-  const { firsts, inCount } = tally(parsed);
-  if (firsts.length > 0) return null;
-  const errors = inCount.filter((e): e is PingIcmpError => e.kind === 'error');
-  let message = `no reply from ${who} (100% loss)`;
-  if (errors.length > 0) {
-    const texts = [...new Set(errors.map((e) => `${e.text} from ${e.ip}`))].join(', ');
-    message += `: ${errors.length} ICMP error${errors.length === 1 ? '' : 's'} (${texts})`;
-  }
-  return message;
+  // Loss counted while the local kernel refused probes would not be the path's loss.
+  if (complaint !== '' && parsed.exitCode !== 0) return complaint;
+  // 1 is ping's "some replies missing"; 2 and above are its own errors.
+  if (parsed.exitCode !== null && parsed.exitCode > 1) return `ping exited with status ${parsed.exitCode} (measuring ${who})`;
+  return null;
 }
 
-/** The pScheduler rtt result (ping tool, merged): fixture test/fixtures/pscheduler/rtt.json. */
+/**
+ * The pScheduler rtt result (ping tool, merged): fixture test/fixtures/pscheduler/rtt.json. Total
+ * loss is `succeeded: true` with `loss: 1`, the packet counts, the ICMP errors as roundtrips and
+ * no rtt figures — so archivers store the outage as 100 % loss instead of leaving a gap.
+ */
 export function toRttResult(parsed: ParsedPing, dest?: string): RttResult | FailedResult {
   const failure = pingFailure(parsed, dest);
   if (failure !== null) return failedResult(failure);
@@ -192,13 +206,17 @@ export function toRttResult(parsed: ParsedPing, dest?: string): RttResult | Fail
     else if (e.error !== undefined) roundtrips.push({ seq: e.seq, ip: e.ip, error: e.error });
   }
   const count = parsed.count;
+  // The probes ping really sent, up to -c: with -w it stops at the first ICMP error, so a path
+  // answering "unreachable" may show fewer than -c sent (all lost: loss is still 1).
   const sent = count !== null ? Math.min(parsed.transmitted ?? count, count) : (parsed.transmitted ?? inCount.length);
   const received = firsts.length;
   const lost = Math.max(0, sent - received);
+  const replies = inCount.filter((e): e is PingReply => e.kind === 'reply');
   return {
     schema: 1, succeeded: true, roundtrips, sent, received, lost, duplicates, reorders,
     loss: sent > 0 ? lost / sent : 1,
-    ...rttStats(parsed, inCount.filter((e): e is PingReply => e.kind === 'reply')),
+    // pScheduler writes min/max/mean/stddev only when something replied (total loss has none).
+    ...(replies.length > 0 ? rttStats(parsed, replies) : {}),
   };
 }
 

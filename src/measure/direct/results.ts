@@ -1,7 +1,11 @@
 // The pScheduler merged-result shapes the direct backend writes (reference/pscheduler.md §2).
 import type { IcmpError } from './icmp-error.js';
 
-/** A failed rtt, latency, trace or mtu run: pScheduler's `{schema, succeeded}` plus a readable `error`. */
+/**
+ * A failed rtt, latency, trace or mtu run: pScheduler's `{schema, succeeded}` plus a readable `error`.
+ * For rtt and latency it means the tool could not measure (no route to send, bad address, tool
+ * error); lost probes, even all of them, are a successful result with the loss in it.
+ */
 export interface FailedResult {
   readonly schema: 1;
   readonly succeeded: false;
@@ -42,8 +46,9 @@ export interface RttResult {
   readonly lost: number;
   readonly duplicates: number;
   readonly reorders: number;
-  /** Fraction 0..1, not percent. */
+  /** Fraction 0..1, not percent; 1 when nothing answered. */
   readonly loss: number;
+  /** min/max/mean/stddev: only when something replied. */
   readonly min?: string;
   readonly max?: string;
   readonly mean?: string;

@@ -62,12 +62,33 @@ describe('toHalfpingLatencyResult', () => {
     expect(toHalfpingLatencyResult(parsed('ping-v4-loopback', 5))).toMatchObject({ 'histogram-ttl': { '64': 5 } });
   });
 
-  it('nothing answered → failure, same words as rtt', () => {
-    expect(toHalfpingLatencyResult(parsed('ping-v4-silent', 5))).toEqual({
-      schema: 1, succeeded: false, error: 'no reply from 10.201.2.99 (100% loss)',
+  it('nothing answered → a successful measurement of total loss, empty histograms (as halfping writes it)', () => {
+    const c = capture('ping-v4-silent');
+    expect(toHalfpingLatencyResult(parsePing(c.stdout, c.stderr, 5, c.exitCode))).toEqual({
+      schema: 1, succeeded: true,
+      'packets-sent': 5, 'packets-received': 0, 'packets-lost': 5, 'packets-duplicated': 0, 'packets-reordered': 0,
+      'histogram-latency': {}, 'histogram-ttl': {},
     });
-    expect(toHalfpingLatencyResult(parsed('ping-v6-no-route', 5))).toEqual({
+    // the router's "Address unreachable": loss too; halfping counts the requested packets as sent
+    const v6 = capture('ping-v6-address-unreachable');
+    expect(toHalfpingLatencyResult(parsePing(v6.stdout, v6.stderr, 3, v6.exitCode))).toMatchObject({
+      succeeded: true, 'packets-sent': 3, 'packets-received': 0, 'packets-lost': 3, 'histogram-latency': {},
+    });
+  });
+
+  it('total loss has the keys of the pScheduler latency fixture, except owping\'s max-clock-error', () => {
+    const fixtureKeys = Object.keys(pschedulerFixture('latency') as object).filter((k) => k !== 'max-clock-error');
+    expect(Object.keys(toHalfpingLatencyResult(parsed('ping-v6-silent', 5))).sort()).toEqual(fixtureKeys.sort());
+  });
+
+  it('this host could not send → failure, same words as rtt', () => {
+    const noRoute = capture('ping-v6-no-route');
+    expect(toHalfpingLatencyResult(parsePing(noRoute.stdout, noRoute.stderr, 5, noRoute.exitCode))).toEqual({
       schema: 1, succeeded: false, error: 'ping: connect: Network is unreachable',
+    });
+    const local = capture('ping-v4-local-error');
+    expect(toHalfpingLatencyResult(parsePing(local.stdout, local.stderr, 3, local.exitCode))).toEqual({
+      schema: 1, succeeded: false, error: 'ping: local error: message too long, mtu=1500',
     });
   });
 });

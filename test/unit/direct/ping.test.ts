@@ -113,6 +113,14 @@ describe('parsePing on real output', () => {
     expect(p.events).toEqual([]);
     expect(p.problems).toEqual(['ping: connect: Network is unreachable']);
   });
+
+  it('keeps the exit status it is given, and the local error ping printed on stderr', () => {
+    const c = capture('ping-v4-local-error');
+    const p = parsePing(c.stdout, c.stderr, 3, c.exitCode);
+    expect(p).toMatchObject({ target: '10.201.2.2', events: [], transmitted: 1, received: 0, exitCode: 1 });
+    expect(p.problems).toEqual(['ping: local error: message too long, mtu=1500']);
+    expect(parsePing(c.stdout, c.stderr, 3).exitCode).toBeNull();
+  });
 });
 
 describe('toRttResult', () => {
@@ -167,32 +175,73 @@ describe('toRttResult', () => {
     expect(r.succeeded && r.roundtrips).toHaveLength(5);
   });
 
+  // pScheduler's ping tool: exit 1 with nothing on stderr is "the host isn't up, which for us is
+  // still a success" — the merged result carries loss 1 and the counts, and no rtt figures.
   it.each([
-    ['ping-v4-silent', 5, 'no reply from 10.201.2.99 (100% loss)'],
-    ['ping-v6-silent', 5, 'no reply from fd00:201:2::99 (100% loss)'],
-    ['ping-v4-silent-no-deadline', 5, 'no reply from 10.201.2.99 (100% loss)'],
-    [
-      'ping-v4-host-unreachable', 3,
-      'no reply from 10.201.2.98 (100% loss): 3 ICMP errors (Destination Host Unreachable from 10.201.1.1)',
-    ],
-    [
-      'ping-v6-address-unreachable', 3,
-      'no reply from fd00:201:2::98 (100% loss): 3 ICMP errors ' +
-        '(Destination unreachable: Address unreachable from fd00:201:1::1)',
-    ],
-    [
-      'ping-v4-unreachable-route', 3,
-      'no reply from 10.201.99.1 (100% loss): 1 ICMP error (Destination Host Unreachable from 10.201.1.1)',
-    ],
-    [
-      'ping-v4-net-unreachable', 3,
-      'no reply from 10.201.77.1 (100% loss): 1 ICMP error (Destination Net Unreachable from 10.201.1.1)',
-    ],
-    ['ping-v4-prohibited', 3, 'no reply from 10.201.97.1 (100% loss): 1 ICMP error (Packet filtered from 10.201.1.1)'],
+    ['ping-v4-silent', 5],
+    ['ping-v6-silent', 5],
+    ['ping-v4-silent-no-deadline', 5],
+  ] as const)('%s: nothing answered is a successful measurement of total loss', (name, count) => {
+    const c = capture(name);
+    expect(toRttResult(parsePing(c.stdout, c.stderr, count, c.exitCode))).toEqual({
+      schema: 1, succeeded: true, roundtrips: [], sent: 5, received: 0, lost: 5, duplicates: 0, reorders: 0, loss: 1,
+    });
+  });
+
+  // The router's ICMP errors: the probes left this host and none was answered — loss, not a failure
+  // (pScheduler's ping tool also calls these runs succeeded). The errors stay as roundtrips.
+  it.each([
+    ['ping-v4-host-unreachable', 3, 3, '10.201.1.1', 'host-unreachable'],
+    ['ping-v6-address-unreachable', 3, 3, 'fd00:201:1::1', 'host-unreachable'],
+    // with -w, ping stops at the first ICMP error: it sent one probe of the three
+    ['ping-v4-unreachable-route', 3, 1, '10.201.1.1', 'host-unreachable'],
+    ['ping-v4-net-unreachable', 3, 1, '10.201.1.1', 'net-unreachable'],
+    ['ping-v4-prohibited', 3, 1, '10.201.1.1', 'communication-administratively-prohibited'],
+  ] as const)('%s: ICMP errors from the path are total loss, kept as roundtrips', (name, count, sent, ip, error) => {
+    const c = capture(name);
+    const r = toRttResult(parsePing(c.stdout, c.stderr, count, c.exitCode));
+    expect(r).toEqual({
+      schema: 1, succeeded: true, sent, received: 0, lost: sent, duplicates: 0, reorders: 0, loss: 1,
+      roundtrips: Array.from({ length: sent }, (_, i) => ({ seq: i + 1, ip, error })),
+    });
+  });
+
+  it('total loss has the rtt fixture\'s keys less the rtt figures (min, max, mean, stddev)', () => {
+    const fixture = keyPaths(pschedulerFixture('rtt')).filter((k) => !['min', 'max', 'mean', 'stddev'].includes(k));
+    expect(keyPaths(toRttResult(parsed('ping-v4-silent', 5)))).toEqual(fixture.filter((k) => !k.startsWith('roundtrips[]')));
+    // with ICMP errors each roundtrip is seq, ip, error
+    expect(keyPaths(toRttResult(parsed('ping-v4-host-unreachable', 3)))).toEqual(
+      [...fixture.filter((k) => !k.startsWith('roundtrips[].')), 'roundtrips[].error', 'roundtrips[].ip', 'roundtrips[].seq'].sort(),
+    );
+  });
+
+  // Only a run in which this host could not send is a failure (pScheduler: non-zero exit with stderr).
+  it.each([
     ['ping-v4-no-route', 3, 'ping: connect: Network is unreachable'],
     ['ping-v6-no-route', 3, 'ping: connect: Network is unreachable'],
-  ] as const)('%s fails: %s', (name, count, error) => {
-    expect(toRttResult(parsed(name, count))).toEqual({ schema: 1, succeeded: false, error });
+    ['ping-v4-local-error', 3, 'ping: local error: message too long, mtu=1500'],
+  ] as const)('%s: this host could not send — a failure, not loss', (name, count, error) => {
+    const c = capture(name);
+    expect(toRttResult(parsePing(c.stdout, c.stderr, count, c.exitCode))).toEqual({ schema: 1, succeeded: false, error });
+  });
+
+  it('a local send error fails the run even without the exit status (it is not the path\'s loss)', () => {
+    expect(toRttResult(parsed('ping-v4-local-error', 3))).toMatchObject({ succeeded: false });
+  });
+
+  it('ping\'s own error status (2) with nothing on stderr is a failure, not loss', () => {
+    const c = capture('ping-v4-silent');
+    expect(toRttResult(parsePing(c.stdout, '', 5, 2), '10.201.2.99')).toEqual({
+      schema: 1, succeeded: false, error: 'ping exited with status 2 (measuring 10.201.2.99)',
+    });
+  });
+
+  it('a warning on stderr does not turn loss into a failure', () => {
+    const c = capture('ping-v4-silent');
+    const warning = 'ping: Warning: source address might be selected on device other than: psqa0';
+    const p = parsePing(c.stdout, `${warning}\n`, 5, 1);
+    expect(p.problems).toEqual([]);
+    expect(toRttResult(p)).toMatchObject({ succeeded: true, loss: 1 });
   });
 
   it('a mix of replies and ICMP errors keeps the errors as roundtrips (lines from the captures)', () => {
@@ -213,6 +262,6 @@ describe('toRttResult', () => {
   });
 
   it('a failure has pScheduler\'s failure keys plus error', () => {
-    expect(keyPaths(toRttResult(parsed('ping-v4-silent', 5)))).toEqual(['error', 'schema', 'succeeded']);
+    expect(keyPaths(toRttResult(parsed('ping-v4-no-route', 5)))).toEqual(['error', 'schema', 'succeeded']);
   });
 });
