@@ -52,6 +52,7 @@ export class JobRefusedError extends Error {
 /** The archiver answered in a way that retrying will not fix (400, 401, 403, 404, …). */
 export class ArchiveRejectedError extends Error {
   override readonly name = 'ArchiveRejectedError';
+  /** `responseBody`: the start of the archiver's answer, with secrets already redacted (redact-secrets.ts). */
   constructor(message: string, readonly status: number | null, readonly responseBody: string) {
     super(message);
   }

@@ -20,12 +20,15 @@ export interface ArchiveBody {
 }
 
 export interface ArchiveJobData {
-  /** Archiver base URL (no trailing slash). */
+  /**
+   * Archiver base URL (no trailing slash) this delivery is for. Informational: the worker sends to
+   * the URL its configuration binds to the queue, and refuses the job if this names another one.
+   */
   readonly url: string;
   readonly category: Category;
   readonly body: ArchiveBody;
-  /** The local record this delivery came from (for replay and operators). */
-  readonly resultFile: string;
+  /** The local record this delivery came from (for replay and operators); null when DATA_DIR could not keep it. */
+  readonly resultFile: string | null;
   readonly testpoint: string;
   /** Whether the measurement itself succeeded (shown in the dashboard). */
   readonly measurementSucceeded: boolean;

@@ -4,17 +4,29 @@ import { UnrecoverableError, type BackoffStrategy, type Job, type JobsOptions } 
 import type { Config } from '../config/config.js';
 import { ArchiveRejectedError, ArchiveRetryableError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { maskUserinfo } from '../config/archive-urls.js';
+import { secretRedactor } from '../redact-secrets.js';
 import type { ArchiveJobData } from './archive-job.js';
+import { archiveBodyLimit, checkArchiveJob, formatArchiveJobProblem, showValue } from './archive-job-schema.js';
 import { buildArchiveRequest, displayUrl, InvalidArchiveJobError, type ArchiveRequest } from './archive-request.js';
+import { checkArchiverBinding } from './archiver-binding.js';
 import { archiveDelayMs } from './backoff.js';
 import type { ArchiveDispatchers } from './dispatchers.js';
 import { postMeasurement } from './post-measurement.js';
+import { recoveryHint } from './recovery-hint.js';
 
 export interface ArchiveProcessorDeps {
   /** The token is read here at send time, so it never has to travel in job data. */
-  readonly config: Pick<Config, 'authToken' | 'archiveTimeoutMs'>;
+  readonly config: Pick<Config, 'authToken' | 'archiveTimeoutMs' | 'maxResultBytes'>;
+  /**
+   * The archiver this worker's queue belongs to (from ARCHIVE_URLS): every delivery goes here, and
+   * a job whose data names another archiver is refused, so the token never follows job data.
+   */
+  readonly archiverUrl: string;
   readonly dispatchers: Pick<ArchiveDispatchers, 'get'>;
   readonly logger: Logger;
+  /** More secrets to keep out of logs and failed reasons (the token always is); see configuredSecrets. */
+  readonly secrets?: readonly (string | null)[];
 }
 
 export interface ArchiveResult {
@@ -28,52 +40,72 @@ export type ArchiveProcessor = (job: Job<ArchiveJobData>, token?: string, signal
 const LOGGED_ANSWER_LIMIT = 300;
 
 export function createArchiveProcessor(deps: ArchiveProcessorDeps): ArchiveProcessor {
+  const { archiverUrl, logger } = deps;
+  // ARCHIVE_URLS refuses user:password@, so the configured form is safe to show (and to paste into --from).
+  const shownArchiver = maskUserinfo(archiverUrl);
+  const redact = secretRedactor([deps.config.authToken, ...(deps.secrets ?? [])]);
+  const maxBodyBytes = archiveBodyLimit(deps.config.maxResultBytes);
+
   return async (job, _lockToken, signal) => {
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    const data = job.data as Partial<ArchiveJobData> | undefined;
-    const url = displayUrl(String(data?.url));
-    // Only named fields reach the log: never the request object, whose headers hold the token.
-    const fields = { jobId: job.id, url, category: data?.category, run_id: data?.body?.run_id, attempt, maxAttempts };
     const requestId = `psq-${safeId(job.id)}-${attempt}-${randomBytes(3).toString('hex')}`;
 
+    // Refused before anything is sent: the data may have been written by anyone with Redis or
+    // dashboard access. Retrying cannot fix it, so the job fails at once.
+    const refuse = (reason: string, hint = recoveryHint('refused', null, shownArchiver)): never => {
+      const shown = redact(reason);
+      logger.error({ jobId: job.id, queue: job.queueName, url: shownArchiver, attempt, outcome: 'refused', reason: shown }, `archive job refused; not sent: ${hint}`);
+      throw new UnrecoverableError(`archive job refused, not sent: ${shown}; ${hint}`);
+    };
+    const check = checkArchiveJob(job.data, { maxBodyBytes });
+    if (!check.ok) return refuse(formatArchiveJobProblem(check.problem), recoveryHint(check.tooLarge ? 'too-large' : 'refused', null, shownArchiver));
+    const data = check.data;
+    const binding = checkArchiverBinding(data.url, archiverUrl);
+    if (!binding.ok) return refuse(`url=${showValue(binding.shown)}: ${binding.why}`);
+
+    // Only named fields reach the log: never the request object, whose headers hold the token.
+    const fields = { jobId: job.id, url: shownArchiver, category: data.category, run_id: data.body.run_id, attempt, maxAttempts };
     let request: ArchiveRequest;
     try {
-      request = buildArchiveRequest(job.data, deps.config.authToken, requestId);
+      request = buildArchiveRequest(archiverUrl, data, deps.config.authToken, requestId);
     } catch (err) {
       if (!(err instanceof InvalidArchiveJobError)) throw err;
-      deps.logger.error({ ...fields, outcome: 'reject', reason: err.message }, 'archive job invalid; not sent');
-      throw new UnrecoverableError(`invalid archive job: ${err.message}`);
+      return refuse(err.message);
     }
 
     const r = await postMeasurement(request, deps.dispatchers.get(request.url), deps.config.archiveTimeoutMs, {
       ...(signal ? { signal } : {}),
+      redact,
     });
+    // postMeasurement has already redacted what came from the archiver (its answer, network error
+    // text); the rest of every message below is our own words and the configured URL.
     const line = { ...fields, requestId, status: r.status, durationMs: r.durationMs, outcome: r.outcome, reason: r.reason };
     const said = r.status === null ? `no answer: ${r.reason}` : `HTTP ${r.status} (${r.reason})`;
+    const target = displayUrl(request.url);
 
     switch (r.outcome) {
       case 'delivered':
-        deps.logger.info(line, 'archive delivered');
+        logger.info(line, 'archive delivered');
         return { status: r.status ?? 0, deliveredAt: new Date().toISOString() };
       case 'retry': {
         const final = attempt >= maxAttempts;
         const retryAfter = r.retryAfterMs === null ? '' : `; Retry-After ${r.retryAfterMs} ms`;
-        deps.logger[final ? 'error' : 'warn'](
+        const hint = recoveryHint('exhausted', r.status, shownArchiver);
+        logger[final ? 'error' : 'warn'](
           { ...line, retryAfterMs: r.retryAfterMs, answer: clip(r.responseText, LOGGED_ANSWER_LIMIT) },
-          final ? 'archive delivery failed on the last attempt; job goes to the failed set' : 'archive delivery failed; will retry',
+          final ? `archive delivery failed on the last attempt; job goes to the failed set: ${hint}` : 'archive delivery failed; will retry',
         );
         throw new ArchiveRetryableError(
-          `POST ${displayUrl(request.url)}: ${said}${retryAfter}${answerSuffix(r.responseText)}`,
+          `POST ${target}: ${said}${retryAfter}${answerSuffix(r.responseText)}${final ? `; gave up after ${maxAttempts} attempts: ${hint}` : ''}`,
           r.status,
           r.retryAfterMs,
         );
       }
       case 'reject': {
-        deps.logger.error({ ...line, answer: clip(r.responseText, LOGGED_ANSWER_LIMIT) }, 'archive rejected; not retried');
-        const message =
-          `POST ${displayUrl(request.url)}: ${said}${answerSuffix(r.responseText)}; ` +
-          'not retried: fix the cause, then retry the job from the dashboard';
+        const hint = recoveryHint('rejected', r.status, shownArchiver);
+        logger.error({ ...line, answer: clip(r.responseText, LOGGED_ANSWER_LIMIT) }, `archive rejected; not retried: ${hint}`);
+        const message = `POST ${target}: ${said}${answerSuffix(r.responseText)}; not retried: ${hint}`;
         const err = new UnrecoverableError(message);
         err.cause = new ArchiveRejectedError(message, r.status, r.responseText);
         throw err;

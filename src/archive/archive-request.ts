@@ -1,6 +1,8 @@
 // Turns an archive job into the exact HTTP request the archiver expects; pure.
 import { isCategory } from '../plan/categories.js';
+import { maskUserinfo } from '../config/archive-urls.js';
 import type { ArchiveBody, ArchiveJobData } from './archive-job.js';
+import { pickArchiveBody } from './archive-job-schema.js';
 
 export interface ArchiveRequest {
   readonly url: string;
@@ -31,19 +33,24 @@ export function idempotencyKey(data: Pick<ArchiveJobData, 'category' | 'body'>):
   return `${data.body.run_id}:${data.category}:${data.body.ts}`;
 }
 
-export function buildArchiveRequest(data: ArchiveJobData, token: string | null, requestId: string): ArchiveRequest {
-  // Job data can be edited in the dashboard or written straight into Redis, so check what shapes the URL.
+/**
+ * The request for `data`, sent to `archiverUrl`: the archiver the worker's configuration binds to
+ * the job's queue. The job's own `url` is never used here (see archiver-binding.ts).
+ */
+export function buildArchiveRequest(archiverUrl: string, data: ArchiveJobData, token: string | null, requestId: string): ArchiveRequest {
+  // Job data can be edited in the dashboard or written straight into Redis; the worker checks it
+  // whole first (archive-job-schema.ts), these checks keep this function safe on its own.
   if (!isCategory(String(data.category))) {
     throw new InvalidArchiveJobError(`unknown category ${JSON.stringify(data.category)}`);
   }
   let url: URL;
   try {
-    url = new URL(data.url);
+    url = new URL(archiverUrl);
   } catch {
-    throw new InvalidArchiveJobError(`archiver URL ${JSON.stringify(data.url)} is not a URL`);
+    throw new InvalidArchiveJobError(`archiver URL ${JSON.stringify(maskUserinfo(archiverUrl))} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArchiveJobError(`archiver URL ${displayUrl(data.url)} is not http(s)`);
+    throw new InvalidArchiveJobError(`archiver URL ${displayUrl(archiverUrl)} is not http(s)`);
   }
   // Without ts the real archiver stamps its own clock, so a re-delivery would add a second record.
   const body = data.body as Partial<ArchiveBody> | undefined;
@@ -52,8 +59,8 @@ export function buildArchiveRequest(data: ArchiveJobData, token: string | null, 
   if (typeof ts !== 'string' || Number.isNaN(Date.parse(ts))) {
     throw new InvalidArchiveJobError(`body.ts ${JSON.stringify(ts)} is not an RFC 3339 time`);
   }
-  if (typeof runId !== 'string' || runId === '') {
-    throw new InvalidArchiveJobError(`body.run_id ${JSON.stringify(runId)} is not a non-empty string`);
+  if (typeof runId !== 'string' || !/^[\x21-\x7e]+$/.test(runId)) {
+    throw new InvalidArchiveJobError(`body.run_id ${JSON.stringify(runId)} is not a non-empty string of visible ASCII`);
   }
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/measurements/${data.category}`;
   // upsert=true is the archiver's default too, but saying so keeps re-delivery safe if that ever changes.
@@ -67,10 +74,5 @@ export function buildArchiveRequest(data: ArchiveJobData, token: string | null, 
   };
   if (token !== null && token !== '') headers.authorization = `Bearer ${token}`;
 
-  return { url: url.toString(), headers, body: JSON.stringify(pickBody(data.body)) };
-}
-
-/** Exactly the archiver's keys, in its order: the archiver rejects unknown keys with 400. */
-function pickBody(b: ArchiveBody): ArchiveBody {
-  return { src: b.src, dst: b.dst, direction: b.direction, ts: b.ts, run_id: b.run_id, raw: b.raw };
+  return { url: url.toString(), headers, body: JSON.stringify(pickArchiveBody(data.body)) };
 }

@@ -27,10 +27,21 @@ export interface PostResult {
   readonly durationMs: number;
 }
 
+/**
+ * Read past RESPONSE_TEXT_LIMIT by this much before redacting, so a secret that straddles the
+ * limit is still seen whole and removed before the text is clipped.
+ */
+export const REDACTION_READ_MARGIN = 4096;
+
 export interface PostOptions {
   /** Cancels the request (e.g. the BullMQ job's signal on shutdown). */
   readonly signal?: AbortSignal;
   readonly now?: () => number;
+  /**
+   * Removes secrets from the archiver's answer and from error text before they leave this
+   * function (an archiver may echo the Authorization header back).
+   */
+  readonly redact?: (text: string) => string;
 }
 
 export async function postMeasurement(
@@ -40,6 +51,7 @@ export async function postMeasurement(
   options: PostOptions = {},
 ): Promise<PostResult> {
   const now = options.now ?? Date.now;
+  const redact = options.redact ?? ((t: string): string => t);
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   const deadline = AbortSignal.timeout(timeoutMs * OVERALL_TIMEOUT_FACTOR + UNDICI_TIMER_SLACK_MS);
@@ -58,7 +70,7 @@ export async function postMeasurement(
     });
   } catch (err) {
     const c = classifyNetworkError(signal.aborted ? (signal.reason ?? err) : err);
-    return { outcome: c.outcome, status: null, retryAfterMs: null, responseText: '', reason: c.reason, durationMs: elapsed() };
+    return { outcome: c.outcome, status: null, retryAfterMs: null, responseText: '', reason: redact(c.reason), durationMs: elapsed() };
   }
 
   const status = res.statusCode;
@@ -67,10 +79,10 @@ export async function postMeasurement(
   let responseText = '';
   let reason = verdict.reason;
   try {
-    responseText = await readBounded(res.body);
+    responseText = clipText(redact(await readBounded(res.body, RESPONSE_TEXT_LIMIT + REDACTION_READ_MARGIN)), RESPONSE_TEXT_LIMIT);
   } catch (err) {
     // The status already says what the archiver decided; a broken body only adds a note.
-    reason = `${reason}; reading the answer failed: ${classifyNetworkError(err).reason}`;
+    reason = `${reason}; reading the answer failed: ${redact(classifyNetworkError(err).reason)}`;
   }
   return { outcome: verdict.outcome, status, retryAfterMs, responseText, reason, durationMs: elapsed() };
 }
@@ -80,16 +92,16 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
 }
 
 /**
- * Keeps the first RESPONSE_TEXT_LIMIT bytes and drains the rest unkept: an unread body would pin the
- * socket, and the overall deadline bounds how long a huge or endless answer can take.
+ * Keeps the first `limit` bytes and drains the rest unkept: an unread body would pin the socket,
+ * and the overall deadline bounds how long a huge or endless answer can take.
  */
-async function readBounded(body: Dispatcher.ResponseData['body']): Promise<string> {
+async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let kept = 0;
   let truncated = false;
   for await (const chunk of body) {
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    if (kept < RESPONSE_TEXT_LIMIT) {
+    if (kept < limit) {
       chunks.push(buf);
       kept += buf.length;
     } else {
@@ -97,5 +109,9 @@ async function readBounded(body: Dispatcher.ResponseData['body']): Promise<strin
     }
   }
   const text = Buffer.concat(chunks).toString('utf8');
-  return truncated || text.length > RESPONSE_TEXT_LIMIT ? `${text.slice(0, RESPONSE_TEXT_LIMIT)}…` : text;
+  return truncated || text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+function clipText(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }

@@ -8,7 +8,6 @@ import { runIdFor } from '../plan/job-id.js';
 import { CATEGORIES, type Category } from '../plan/categories.js';
 import type { ResultMeta } from '../measure/measure-processor.js';
 import { measurementTs, metaPath } from '../measure/result-path.js';
-import { writeFileAtomic } from '../measure/write-atomic.js';
 import type { ArchiveJobData } from './archive-job.js';
 import { archiveQueueName } from '../queues/queue-names.js';
 import { parseResultFileName } from './result-file-name.js';
@@ -17,6 +16,11 @@ export interface ReplayFilter {
   readonly since: Date;
   readonly until: Date | null;
   readonly category: Category | null;
+  /**
+   * Also replay cron-runner files (no .meta written by psq). The cron runner sent no run_id or ts,
+   * so the archiver made its own: replaying them to an archiver that holds them adds a second row.
+   */
+  readonly legacy: boolean;
 }
 
 export interface ReplayItem {
@@ -32,6 +36,8 @@ export interface ReplayScan {
   readonly problems: { file: string; reason: string }[];
   /** Results that were never meant for the archivers (a failed attempt that was retried). */
   readonly notArchived: number;
+  /** Cron-runner files in the window left out because --legacy was not given. */
+  readonly legacySkipped: number;
 }
 
 export function inWindow(ts: string, f: ReplayFilter): boolean {
@@ -39,11 +45,16 @@ export function inWindow(ts: string, f: ReplayFilter): boolean {
   return t >= f.since.getTime() && (f.until === null || t <= f.until.getTime());
 }
 
-/** Meta for a file that has none (written by the cron runner): derived from its name, stable per file. */
+const LEGACY_JOB_PREFIX = 'legacy__';
+
+/**
+ * Meta for a file that has none (written by the cron runner): derived from its name only, so every
+ * replay of the file sends the same run_id and ts without writing anything into DATA_DIR.
+ */
 function metaFromName(category: Category, fileName: string, testpoint: string, src: { ip: string; name: string }): ResultMeta | null {
   const parsed = parseResultFileName(fileName);
   if (!parsed) return null;
-  const id = `legacy__${category}__${fileName}`;
+  const id = `${LEGACY_JOB_PREFIX}${category}__${fileName}`;
   return {
     run_id: runIdFor(id),
     ts: measurementTs(parsed.startedAt),
@@ -59,6 +70,10 @@ function metaFromName(category: Category, fileName: string, testpoint: string, s
   };
 }
 
+function isLegacyMeta(meta: ResultMeta): boolean {
+  return typeof meta.measureJobId === 'string' && meta.measureJobId.startsWith(LEGACY_JOB_PREFIX);
+}
+
 async function readJson(file: string): Promise<unknown> {
   return JSON.parse(await readFile(file, 'utf8'));
 }
@@ -71,6 +86,7 @@ export async function scanResults(
   const items: ReplayItem[] = [];
   const problems: { file: string; reason: string }[] = [];
   let notArchived = 0;
+  let legacySkipped = 0;
   for (const category of filter.category ? [filter.category] : CATEGORIES) {
     const dir = join(dataDir, category);
     let names: string[];
@@ -90,10 +106,17 @@ export async function scanResults(
           problems.push({ file, reason: 'no .meta beside it and the name does not follow <name>@<dest>_<tool>_<time>_<direction>.json' });
           continue;
         }
-        // Keep the derived run_id beside the file, so every later replay sends the same one.
-        await writeFileAtomic(metaPath(file), `${JSON.stringify(meta)}\n`);
+      }
+      if (typeof meta !== 'object' || meta === null || typeof meta.ts !== 'string') {
+        problems.push({ file, reason: `${metaPath(file)} is not a psq .meta (no ts)` });
+        continue;
       }
       if (!inWindow(meta.ts, filter)) continue;
+      // A .meta derived from the name (written by earlier versions of replay) is a cron-runner file too.
+      if (!filter.legacy && isLegacyMeta(meta)) {
+        legacySkipped += 1;
+        continue;
+      }
       if (!meta.archived) {
         notArchived += 1;
         continue;
@@ -105,7 +128,7 @@ export async function scanResults(
       }
     }
   }
-  return { items, problems, notArchived };
+  return { items, problems, notArchived, legacySkipped };
 }
 
 export function replayJobId(item: ReplayItem, url: string, replayMs: number): string {

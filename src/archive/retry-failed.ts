@@ -2,14 +2,27 @@
 import type { Queue } from 'bullmq';
 import type { Category } from '../plan/categories.js';
 import type { ArchiveJobData } from './archive-job.js';
+import { displayUrl } from './archive-request.js';
 
 export interface RetryFilter {
-  readonly url: string | null;
+  /** The configured archiver this queue belongs to: only jobs whose data names it are retried. */
+  readonly url: string;
   readonly category: Category | null;
 }
 
-export async function retryFailedDeliveries(queue: Queue<ArchiveJobData>, filter: RetryFilter, pageSize = 500): Promise<string[]> {
+export interface RetryOutcome {
+  readonly retried: string[];
+  /**
+   * Failed jobs in this queue whose data names another archiver (edited or written into Redis):
+   * not retried — the archive worker sends only to its queue's configured URL and would refuse them.
+   * Keyed by the URL they name (password masked).
+   */
+  readonly otherArchiver: ReadonlyMap<string, number>;
+}
+
+export async function retryFailedDeliveries(queue: Queue<ArchiveJobData>, filter: RetryFilter, pageSize = 500): Promise<RetryOutcome> {
   const retried: string[] = [];
+  const otherArchiver = new Map<string, number>();
   // Retrying moves jobs out of the failed set, so always read the first page of what is left,
   // skipping the ones that do not match (counted by `offset`).
   let offset = 0;
@@ -17,8 +30,14 @@ export async function retryFailedDeliveries(queue: Queue<ArchiveJobData>, filter
     const page = await queue.getFailed(offset, offset + pageSize - 1);
     if (page.length === 0) break;
     for (const job of page) {
-      const match = (filter.url === null || job.data.url === filter.url) && (filter.category === null || job.data.category === filter.category);
-      if (!match) {
+      const data = job.data as Partial<ArchiveJobData> | null | undefined;
+      if (filter.category !== null && data?.category !== filter.category) {
+        offset += 1;
+        continue;
+      }
+      if (data?.url !== filter.url) {
+        const named = displayUrl(String(data?.url));
+        otherArchiver.set(named, (otherArchiver.get(named) ?? 0) + 1);
         offset += 1;
         continue;
       }
@@ -26,5 +45,5 @@ export async function retryFailedDeliveries(queue: Queue<ArchiveJobData>, filter
       retried.push(String(job.id));
     }
   }
-  return retried;
+  return { retried, otherArchiver };
 }

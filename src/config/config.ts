@@ -1,8 +1,10 @@
 // The typed, frozen configuration every role receives; produced only by load-config.ts.
 import type { Category } from '../plan/categories.js';
+import type { HostName } from '../dashboard/host-check.js';
 
 export type ToolMode = 'auto' | 'all' | 'subset';
 export type BackendChoice = 'pscheduler' | 'direct' | 'auto';
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 /** One entry of HOSTS, parsed. */
 export interface Destination {
@@ -59,6 +61,11 @@ export interface Config {
   /** Light measurements run in parallel up to this many; throughput always runs alone. */
   readonly measureConcurrency: number;
   /**
+   * Largest result (file bytes) a measurement may produce; a bigger one is kept on disk, fails the
+   * measurement and is not archived. Also the bound on an archive request body.
+   */
+  readonly maxResultBytes: number;
+  /**
    * Job lock duration and stalled-job check interval of every worker, ms: a job whose worker died
    * runs again within about twice this. Must be the same on all workers (the check is queue-wide).
    */
@@ -82,6 +89,8 @@ export interface Config {
   readonly archiveFailedKeepDays: number;
   readonly logLevel: string;
   readonly logPretty: boolean;
+  /** auto: readable lines at a terminal, JSON lines elsewhere (LOG_FORMAT; LOG_PRETTY=true means pretty). */
+  readonly logFormat: LogFormat;
   /** Dashboard HTTP port (Bull Board, /healthz, /metrics); 0 = any free port. Default 3000. */
   readonly dashboardPort: number;
   /** Address the dashboard binds: default 127.0.0.1 without credentials, 0.0.0.0 with them. */
@@ -94,4 +103,6 @@ export interface Config {
   readonly dashboardPublic: boolean;
   /** Bull Board read-only: no retry, clean or other writes (they answer 405). */
   readonly dashboardReadOnly: boolean;
+  /** DASHBOARD_ALLOWED_HOSTS: extra Host names the dashboard answers to (see dashboard/host-check.ts). */
+  readonly dashboardAllowedHosts: readonly HostName[];
 }

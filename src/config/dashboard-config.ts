@@ -1,12 +1,13 @@
 // The dashboard's variables: credentials, bind address, and the rule that an unauthenticated
 // dashboard stays on loopback unless DASHBOARD_PUBLIC=true says otherwise.
 import { isIP } from 'node:net';
+import { formatHost, parseAllowedHosts } from '../dashboard/host-check.js';
 import type { Config } from './config.js';
 import type { EnvReader } from './env-reader.js';
 
 type DashboardConfig = Pick<
   Config,
-  'dashboardPort' | 'dashboardHost' | 'dashboardUser' | 'dashboardPassword' | 'dashboardPublic' | 'dashboardReadOnly'
+  'dashboardPort' | 'dashboardHost' | 'dashboardUser' | 'dashboardPassword' | 'dashboardPublic' | 'dashboardReadOnly' | 'dashboardAllowedHosts'
 >;
 
 /** Loopback names and addresses: a dashboard bound there is reachable from this machine only. */
@@ -41,6 +42,15 @@ export function readDashboard(r: EnvReader): DashboardConfig {
       'a loopback address (127.0.0.1, ::1, localhost) while DASHBOARD_USER and DASHBOARD_PASSWORD are unset: ' +
         'set both to turn on basic auth, or set DASHBOARD_PUBLIC=true to serve the dashboard without authentication');
   }
+  const allowedRaw = r.raw('DASHBOARD_ALLOWED_HOSTS');
+  const allowed = parseAllowedHosts(allowedRaw ?? '');
+  if (allowed.bad.length > 0) {
+    r.problem('DASHBOARD_ALLOWED_HOSTS', allowed.bad.join(', '),
+      'host names or addresses as a browser sends them in Host, comma separated, each with an optional :port ' +
+        '(e.g. psq.example.net, psq.example.net:8443, 192.0.2.7, [2001:db8::7])');
+  }
+  // Duplicates (PSQ.example.net and psq.example.net.) collapse: the list is compared, never shown twice.
+  const allowedHosts = [...new Map(allowed.hosts.map((h) => [formatHost(h), h])).values()];
   return {
     dashboardPort: r.int('DASHBOARD_PORT', 3000, 0, 65_535),
     dashboardHost: host,
@@ -48,6 +58,7 @@ export function readDashboard(r: EnvReader): DashboardConfig {
     dashboardPassword: password,
     dashboardPublic,
     dashboardReadOnly: r.bool('DASHBOARD_READ_ONLY', false),
+    dashboardAllowedHosts: allowedHosts,
   };
 }
 

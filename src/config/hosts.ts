@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 
 import type { Destination } from './config.js';
+import { longestResultFileName, MAX_FILE_NAME_BYTES } from './result-name-limit.js';
 
 export type HostSpecResult = { ok: true; value: Destination } | { ok: false; expected: string };
 
@@ -98,6 +99,15 @@ export function parseHosts(raw: string): { hosts: Destination[]; problems: HostP
         return;
       }
       seen.set(key, index);
+      const longest = longestResultFileName(result.value);
+      if (longest > MAX_FILE_NAME_BYTES) {
+        problems.push({
+          index,
+          entry,
+          expected: `a shorter name or address: its result files would get names of ${longest} bytes, over the filesystem limit of ${MAX_FILE_NAME_BYTES} (shorten it by ${longest - MAX_FILE_NAME_BYTES} characters)`,
+        });
+        return;
+      }
       hosts.push(result.value);
     });
   return { hosts, problems };

@@ -3,10 +3,11 @@ import { isIP } from 'node:net';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
-import { ConfigError } from '../errors.js';
+import { ConfigError, type ConfigProblem } from '../errors.js';
 import { ALL_TOOLS, CATEGORIES, type Category } from '../plan/categories.js';
-import { maskUserinfo, parseArchiveUrls } from './archive-urls.js';
-import type { BackendChoice, Config, ToolMode } from './config.js';
+import { parseRedisUrl, redactRedisUrl } from '../queues/redis-options.js';
+import { parseArchiveUrls } from './archive-urls.js';
+import type { BackendChoice, Config, LogFormat, ToolMode } from './config.js';
 import { parseHosts } from './hosts.js';
 import { splitList } from './list-values.js';
 import { readDashboard } from './dashboard-config.js';
@@ -31,9 +32,21 @@ const ID_TEXT = '1 to 64 of letters, digits, . _ - (no ":", BullMQ uses it as a 
 const DEFAULT_IPERF3_ARGS = ['-i', '10', '-O', '10'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const DAY_MS = 86_400_000;
+/** 8 MiB: a pScheduler result of a 60 s `-P 8 -i 1 -O 10` iperf3 run is about 0.65 MB (both sides' JSON in diags). */
+const DEFAULT_MAX_RESULT_BYTES = 8 * 1024 * 1024;
 
 /** Build the configuration from `env`; throws ConfigError naming every bad variable. */
 export function loadConfig(env: Env, context: LoadContext): Config {
+  const { config, problems } = readConfig(env, context);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * The configuration with every problem found, for callers that add checks of their own (the files and
+ * ports the CLI checks) and report them all at once. Where a value was bad, `config` holds its default.
+ */
+export function readConfig(env: Env, context: LoadContext): { config: Config; problems: ConfigProblem[] } {
   const r = new EnvReader(env);
 
   const hostsRaw = r.raw('HOSTS');
@@ -71,8 +84,10 @@ export function loadConfig(env: Env, context: LoadContext): Config {
   const cronExpression = readCron(r, tzProblem === null ? tz : 'UTC');
 
   const redisRaw = r.raw('REDIS_URL');
-  if (redisRaw !== undefined && !isRedisUrl(redisRaw.trim())) {
-    r.problem('REDIS_URL', maskUserinfo(redisRaw), 'a redis://host:port or rediss://host:port URL');
+  if (redisRaw !== undefined) {
+    const parsed = parseRedisUrl(redisRaw);
+    // The URL may carry a password: shown with it (and any query) masked.
+    if (!parsed.ok) r.problem('REDIS_URL', redactRedisUrl(redisRaw.trim()), parsed.expected);
   }
 
   const toolMode = r.field<ToolMode>('TOOL_MODE', z.enum(['auto', 'all', 'subset']), 'auto, all or subset', 'auto');
@@ -105,8 +120,8 @@ export function loadConfig(env: Env, context: LoadContext): Config {
     categoryArgs,
     iperf3Args: readArgs(r, 'IPERF3_ARGS', 'throughput') ?? [...DEFAULT_IPERF3_ARGS],
     dataDir: r.raw('DATA_DIR')?.trim() ?? (context.inContainer ? '/data' : './data'),
-    hostIp: r.raw('HOST_IP')?.trim() ?? hostname,
-    hostName: r.raw('HOST_NAME')?.trim() ?? hostname,
+    hostIp: readHostIp(r) ?? hostname,
+    hostName: readHostName(r) ?? hostname,
     backend: r.field<BackendChoice>('BACKEND', z.enum(['pscheduler', 'direct', 'auto']), 'pscheduler, direct or auto', 'auto'),
     iperf3Port: r.int('IPERF3_PORT', 5201, 1, 65_535),
     responderBind: readBind(r),
@@ -116,6 +131,7 @@ export function loadConfig(env: Env, context: LoadContext): Config {
     measureAttempts: r.int('MEASURE_ATTEMPTS', 2, 1, 10_000),
     measureRetryDelayMs: r.int('MEASURE_RETRY_DELAY_MS', 30_000, 0, DAY_MS),
     measureConcurrency: r.int('MEASURE_CONCURRENCY', 4, 1, 256),
+    maxResultBytes: r.int('MAX_RESULT_BYTES', DEFAULT_MAX_RESULT_BYTES, 1024, 256 * 1024 * 1024),
     stalledIntervalMs: r.int('STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_S', 60, 1, 86_400) * 1000,
     archiveFailed: r.bool('ARCHIVE_FAILED', true),
@@ -128,12 +144,11 @@ export function loadConfig(env: Env, context: LoadContext): Config {
     archiveInsecureTls: r.bool('ARCHIVE_INSECURE_TLS', false),
     archiveFailedKeepDays: r.int('ARCHIVE_FAILED_KEEP_DAYS', 30, 1, 3650),
     logLevel: r.field('LOG_LEVEL', z.string().toLowerCase().pipe(z.enum(LOG_LEVELS)), LOG_LEVELS.join(', '), 'info'),
-    logPretty: r.bool('LOG_PRETTY', false),
+    ...readLogFormat(r),
     ...readDashboard(r),
   };
 
-  if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return deepFreeze(config);
+  return { config: deepFreeze(config), problems: r.problems };
 }
 
 function readBind(r: EnvReader): string | null {
@@ -214,13 +229,26 @@ function checkTimeZone(tz: string): string | null {
   return spelled === undefined ? null : `the timezone spelled exactly as ${spelled}`;
 }
 
-function isRedisUrl(raw: string): boolean {
-  try {
-    const url = new URL(raw);
-    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
-  } catch {
-    return false;
+function readLogFormat(r: EnvReader): Pick<Config, 'logPretty' | 'logFormat'> {
+  const logPretty = r.bool('LOG_PRETTY', false);
+  const logFormat = r.field<LogFormat>('LOG_FORMAT', z.enum(['auto', 'json', 'pretty']), 'auto, json or pretty', logPretty ? 'pretty' : 'auto');
+  return { logPretty, logFormat };
+}
+
+/** HOST_IP is sent to archivers as the source address: it must be one (unset: the hostname, as before). */
+function readHostIp(r: EnvReader): string | undefined {
+  const raw = r.raw('HOST_IP')?.trim();
+  if (raw !== undefined && isIP(raw) === 0) r.problem('HOST_IP', raw, "this testpoint's IPv4 or IPv6 address (it is sent to archivers as the source address)");
+  return raw;
+}
+
+/** HOST_NAME goes into JSON bodies and log lines: a DNS-sized name without control characters. */
+function readHostName(r: EnvReader): string | undefined {
+  const raw = r.raw('HOST_NAME')?.trim();
+  if (raw !== undefined && (raw.length > 253 || /[\x00-\x1f\x7f]/.test(raw))) {
+    r.problem('HOST_NAME', raw.length > 60 ? `${raw.slice(0, 60)}… (${raw.length} chars)` : raw, 'a name of at most 253 characters without control characters');
   }
+  return raw;
 }
 
 function defaultTestpoint(hostname: string): string {

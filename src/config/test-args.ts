@@ -4,6 +4,7 @@
 // an allow-list: known flag, known arity, a conservative character set, and none of the flags the worker
 // sets itself. Flag tables follow the tests' cli-to-spec (reference/pscheduler.md §2).
 import { isCategory, type Category } from '../plan/categories.js';
+import { checkTestArgValue } from './test-arg-values.js';
 
 /** A flag and its aliases; `value` says whether it consumes the next token. */
 interface FlagSpec {
@@ -109,7 +110,10 @@ export function validateTestArgs(category: Category, args: readonly string[]): s
     if (eq < 0) i++;
     if (value.length > MAX_ARG_LENGTH || !SAFE_ARG.test(value)) {
       problems.push(`${show(value)} has characters outside ${SAFE_CHARS_TEXT} (or is too long)`);
+      continue;
     }
+    const outOfRange = checkTestArgValue(category, name, value);
+    if (outOfRange !== null) problems.push(outOfRange);
   }
   return problems;
 }

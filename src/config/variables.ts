@@ -75,8 +75,8 @@ export const VARIABLES: readonly EnvVariable[] = [
       default: null,
       secret: true,
       description:
-        'redis:// or rediss:// URL (may carry a password, hence secret). Unset: 127.0.0.1:6379 if it ' +
-        'answers, else an embedded redis-server.',
+        'redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://… (the password percent-encoded, never as ?password=; hence secret). ' +
+        'Unset: 127.0.0.1:6379 if it answers, else an embedded redis-server.',
     },
     {
       name: 'QUEUE_PREFIX',
@@ -122,6 +122,13 @@ export const VARIABLES: readonly EnvVariable[] = [
     { name: 'MEASURE_ATTEMPTS', default: '2', description: 'Tries per measurement (the cron runner: 2).' },
     { name: 'MEASURE_RETRY_DELAY_MS', default: '30000', description: 'Delay before a measurement retry, ms.' },
     {
+      name: 'MAX_RESULT_BYTES',
+      default: '8388608',
+      description:
+        'Largest result file a measurement may produce, bytes (1024..268435456; default 8 MiB, over 10 times a 60 s ' +
+        'iperf3 -P 8 -i 1 result). A bigger result is kept on disk, the measurement fails saying so, and it is not archived.',
+    },
+    {
       name: 'STALLED_INTERVAL_MS',
       default: '30000',
       description:
@@ -140,8 +147,8 @@ export const VARIABLES: readonly EnvVariable[] = [
     },
   ]),
   ...group('identity', [
-    { name: 'HOST_IP', default: null, description: 'Source address sent to archivers. Default: the hostname.' },
-    { name: 'HOST_NAME', default: null, description: 'Source name sent to archivers. Default: the hostname.' },
+    { name: 'HOST_IP', default: null, description: 'Source address (IPv4 or IPv6) sent to archivers. Default: the hostname.' },
+    { name: 'HOST_NAME', default: null, description: 'Source name sent to archivers (at most 253 characters, no control characters). Default: the hostname.' },
   ]),
   ...group('dashboard', [
     { name: 'DASHBOARD_PORT', default: '3000', description: 'Port of the dashboard role (Bull Board at /admin/queues, /healthz, /metrics).' },
@@ -155,7 +162,8 @@ export const VARIABLES: readonly EnvVariable[] = [
     {
       name: 'DASHBOARD_USER',
       default: null,
-      description: 'With DASHBOARD_PASSWORD: HTTP basic auth on everything but /healthz. Set both or neither.',
+      description:
+        'With DASHBOARD_PASSWORD: HTTP basic auth on everything but /healthz (which shows totals only without them). Set both or neither.',
     },
     { name: 'DASHBOARD_PASSWORD', default: null, secret: true, description: 'Basic-auth password for DASHBOARD_USER. Never logged.' },
     {
@@ -163,11 +171,25 @@ export const VARIABLES: readonly EnvVariable[] = [
       default: 'false',
       description: 'true allows a dashboard without credentials on a non-loopback DASHBOARD_HOST (anyone who reaches it can retry and delete jobs).',
     },
+    {
+      name: 'DASHBOARD_ALLOWED_HOSTS',
+      default: null,
+      description:
+        'Host names the dashboard answers to (DNS-rebinding protection), comma separated, each with an optional :port. ' +
+        'localhost, 127.0.0.1, [::1] and DASHBOARD_HOST always work. Empty: any name with credentials, only those without.',
+    },
     { name: 'DASHBOARD_READ_ONLY', default: 'false', description: 'true: Bull Board shows everything but changes nothing (writes answer 405); for shared screens.' },
   ]),
   ...group('logging', [
     { name: 'LOG_LEVEL', default: 'info', description: 'fatal, error, warn, info, debug, trace or silent.' },
-    { name: 'LOG_PRETTY', default: 'false', description: 'Human-readable logs instead of JSON lines.' },
+    {
+      name: 'LOG_FORMAT',
+      default: 'auto',
+      description:
+        'json: JSON lines (pino); pretty: one readable line per event; auto: pretty when the log goes to a terminal, ' +
+        'JSON otherwise (containers, systemd). At a terminal run-once, replay and retry-failed also show a live progress line.',
+    },
+    { name: 'LOG_PRETTY', default: 'false', description: 'true: the same as LOG_FORMAT=pretty (older switch; LOG_FORMAT wins).' },
   ]),
 ];
 

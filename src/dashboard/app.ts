@@ -1,20 +1,49 @@
-// The dashboard's express app: /healthz (always open), then auth, /metrics and Bull Board. No listen():
-// the role (or a test) owns the server.
+// The dashboard's express app: /healthz (open, detail only with credentials), then the Host check
+// (DNS rebinding), auth, /metrics and Bull Board. No listen(): the role (or a test) owns the server.
 import express, { type Express, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from '../logger.js';
-import { basicAuth, sameOriginWrites, type BasicCredentials } from './auth.js';
+import { basicAuth, credentialsCheck, sameOriginWrites, type BasicCredentials } from './auth.js';
 import { BOARD_PATH } from './board.js';
-import type { HealthReport } from './health.js';
+import { summarizeHealth, type HealthReport } from './health.js';
+import { hostAllowed, type HostPolicy } from './host-check.js';
 
 export interface DashboardAppOptions {
   /** Bull Board's router (board.ts). */
   readonly board: RequestHandler;
   /** null: no authentication (the role then binds to loopback unless DASHBOARD_PUBLIC=true). */
   readonly credentials: BasicCredentials | null;
+  /** Which Host names are answered (host-check.ts). */
+  readonly hostPolicy: HostPolicy;
   readonly health: () => Promise<HealthReport>;
   /** Prometheus exposition text and its content type. */
   readonly metrics: () => Promise<{ contentType: string; text: string }>;
   readonly logger: Logger;
+}
+
+export const HOST_REFUSED_TEXT =
+  'misdirected request: this dashboard does not answer to the Host name in this request (DNS-rebinding protection).\n' +
+  'If clients reach it under that name, add the name to DASHBOARD_ALLOWED_HOSTS (comma list, optional :port) and restart it.\n';
+
+/** 421 for a Host the policy does not allow; the refused name reaches the log at most once a minute. */
+function hostGuard(policy: HostPolicy, logger: Logger): RequestHandler {
+  let lastWarnMs = 0;
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (hostAllowed(req.headers.host, policy)) {
+      next();
+      return;
+    }
+    const now = Date.now();
+    // An operator who uses a new name sees it here; a stream of probes cannot flood the log.
+    if (now - lastWarnMs >= 60_000) {
+      lastWarnMs = now;
+      logger.warn(
+        { host: (req.headers.host ?? '(none)').slice(0, 100), method: req.method, path: req.path.slice(0, 100) },
+        'dashboard refused a request for a Host name it does not serve (421); if clients use that name, add it to DASHBOARD_ALLOWED_HOSTS',
+      );
+    }
+    res.set('Cache-Control', 'no-store');
+    res.status(421).type('text/plain').send(HOST_REFUSED_TEXT);
+  };
 }
 
 export function createDashboardApp(opts: DashboardAppOptions): Express {
@@ -26,13 +55,21 @@ export function createDashboardApp(opts: DashboardAppOptions): Express {
     next();
   });
 
-  // Before auth: load balancers and orchestrators probe it without credentials. It reveals counts only.
-  app.get('/healthz', async (_req, res) => {
+  // Before the Host check and auth: load balancers and orchestrators probe it without credentials
+  // and often by address (a kubelet sends the pod IP as Host). Without valid credentials it tells
+  // up/down and totals only, so a rebound page learns nothing it could not learn from the status.
+  // The detail (queue names carry testpoint ids and archiver hosts) needs the credentials and an
+  // allowed Host; a dashboard without credentials shows it on the board and /metrics instead.
+  const authenticated = opts.credentials !== null ? credentialsCheck(opts.credentials) : () => false;
+  app.get('/healthz', async (req, res) => {
     const report = await opts.health();
+    const detail = authenticated(req.headers.authorization) && hostAllowed(req.headers.host, opts.hostPolicy);
     res.set('Cache-Control', 'no-store');
-    res.status(report.httpStatus).json(report.body);
+    res.status(report.httpStatus).json(detail ? report.body : summarizeHealth(report.body));
   });
 
+  // Before everything else, auth included: a rebound page must not even learn that auth is there.
+  app.use(hostGuard(opts.hostPolicy, opts.logger));
   if (opts.credentials !== null) app.use(basicAuth(opts.credentials));
   app.use(sameOriginWrites());
 

@@ -26,16 +26,24 @@ export function parseBasicAuth(header: string | undefined): { user: string; pass
   return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-/** 401 with a Basic challenge unless the request carries `expected`. */
-export function basicAuth(expected: BasicCredentials): RequestHandler {
+/** A check of `Authorization` headers against `expected`, in constant time. */
+export function credentialsCheck(expected: BasicCredentials): (header: string | undefined) => boolean {
   const expectedUser = digest(expected.user);
   const expectedPassword = digest(expected.password);
-  return (req: Request, res: Response, next: NextFunction) => {
-    const given = parseBasicAuth(req.headers.authorization);
+  return (header) => {
+    const given = parseBasicAuth(header);
     // Both halves are always compared, so a wrong user costs as long as a wrong password.
     const userOk = given !== null && timingSafeEqual(digest(given.user), expectedUser);
     const passwordOk = given !== null && timingSafeEqual(digest(given.password), expectedPassword);
-    if (userOk && passwordOk) {
+    return userOk && passwordOk;
+  };
+}
+
+/** 401 with a Basic challenge unless the request carries `expected`. */
+export function basicAuth(expected: BasicCredentials): RequestHandler {
+  const matches = credentialsCheck(expected);
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (matches(req.headers.authorization)) {
       next();
       return;
     }

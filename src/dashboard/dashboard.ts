@@ -4,19 +4,27 @@ import type { Express } from 'express';
 import { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import { archiveQueueName, SCHEDULE_QUEUE } from '../queues/queue-names.js';
 import { createDashboardApp } from './app.js';
 import { createBoard } from './board.js';
 import { checkHealth } from './health.js';
+import { hostPolicy } from './host-check.js';
 import { JobEventRecorder } from './job-events.js';
 import { createDashboardMetrics, type DashboardMetrics } from './metrics.js';
 import { PendingArchiveScanner } from './pending-archive.js';
+import { configuredQueueNames } from './queue-discovery.js';
 import { QueueWatch, withTimeout } from './queue-watch.js';
 import { refreshScrapeGauges } from './scrape.js';
 
 export type DashboardConfig = Pick<
   Config,
-  'authToken' | 'archiveUrls' | 'dashboardUser' | 'dashboardPassword' | 'dashboardReadOnly'
+  | 'authToken'
+  | 'archiveUrls'
+  | 'testpoint'
+  | 'dashboardUser'
+  | 'dashboardPassword'
+  | 'dashboardReadOnly'
+  | 'dashboardHost'
+  | 'dashboardAllowedHosts'
 >;
 
 export interface DashboardDeps {
@@ -73,7 +81,7 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const recorder = new JobEventRecorder(metrics, logger);
   const redisPassword = (deps.connection as { password?: string }).password;
   const board = createBoard({ readOnly: config.dashboardReadOnly, secrets: [config.authToken, config.dashboardPassword, redisPassword] });
-  const known = [SCHEDULE_QUEUE, ...config.archiveUrls.map(archiveQueueName)];
+  const known = configuredQueueNames(config, deps.roles());
   const watch = new QueueWatch({ connection: deps.connection, prefix: deps.prefix, control, recorder, logger, known, onQueue: (q) => board.add(q) });
   const pending = new PendingArchiveScanner(control);
 
@@ -87,6 +95,7 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const app = createDashboardApp({
     board: board.router,
     credentials,
+    hostPolicy: hostPolicy({ credentials: credentials !== null, allowedHosts: config.dashboardAllowedHosts, bindHost: config.dashboardHost }),
     logger,
     health: () => checkHealth({ control, queues: () => watch.queues(), roles: deps.roles }),
     metrics: async () => {

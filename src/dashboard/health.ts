@@ -1,5 +1,6 @@
-// /healthz: is Redis reachable, which roles run here, and how full each queue is. Answers within
-// ~2 s whatever Redis does (orchestrators kill a process whose health check hangs).
+// /healthz: is Redis reachable, which roles run here, and how full each queue is (the detail for
+// authenticated requests; everyone else gets the summary). Answers within ~2 s whatever Redis does
+// (orchestrators kill a process whose health check hangs).
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { withTimeout } from './queue-watch.js';
@@ -14,6 +15,36 @@ export interface HealthBody {
   readonly redis: 'ok' | 'unreachable';
   readonly roles: readonly string[];
   readonly queues: Readonly<Record<string, HealthCounts>>;
+}
+
+/**
+ * What /healthz tells a client without valid credentials: up or down, and totals. Queue names carry
+ * testpoint ids and archiver host names, and roles say what runs where; those stay behind auth (and
+ * in /metrics, which is behind auth when credentials are set).
+ */
+export type HealthSummary =
+  | { readonly status: 'error'; readonly redis: 'unreachable' }
+  | ({
+      readonly status: 'ok';
+      readonly redis: 'ok';
+      /** How many queues the dashboard watches. */
+      readonly queues: number;
+      /** Worker connections summed over the queues (a worker process serving two queues counts twice). */
+      readonly workersConnected: number;
+    } & Readonly<Record<(typeof HEALTH_STATES)[number], number>>);
+
+/** The full report reduced to counts, for unauthenticated requests. */
+export function summarizeHealth(body: HealthBody): HealthSummary {
+  if (body.status === 'error') return { status: 'error', redis: 'unreachable' };
+  const all = Object.values(body.queues);
+  const sum = (key: keyof HealthCounts) => all.reduce((n, c) => n + c[key], 0);
+  return {
+    status: 'ok',
+    redis: 'ok',
+    queues: all.length,
+    workersConnected: sum('workers'),
+    ...(Object.fromEntries(HEALTH_STATES.map((s) => [s, sum(s)])) as Record<(typeof HEALTH_STATES)[number], number>),
+  };
 }
 
 export interface HealthReport {

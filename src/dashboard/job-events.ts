@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { MeasureOutcome } from '../measure/measure-processor.js';
 import { SCHEDULE_QUEUE } from '../queues/queue-names.js';
 import { isArchiveQueue } from './queue-discovery.js';
-import { archiverLabel, categoryLabel, LabelBudget, MaxGauge, textLabel, type DashboardMetrics } from './metrics.js';
+import { archiverLabel, categoryLabel, errnoLabel, LabelBudget, MaxGauge, textLabel, type DashboardMetrics } from './metrics.js';
 
 /** How many completed jobs per queue are read at start to seed the "last success" gauges. */
 const SEED_JOBS = 1000;
@@ -135,6 +135,10 @@ export class JobEventRecorder {
     const skipped = state === 'completed' && typeof (job?.returnvalue as MeasureOutcome | null)?.skipped === 'string';
     const outcome = state === 'failed' ? 'failed' : skipped ? 'skipped' : 'completed';
     this.metrics.measurements.inc({ testpoint, category, outcome });
+    // A result DATA_DIR could not keep (measure-processor keepResult): from the return value, or the
+    // progress a failed job leaves.
+    const kept = (state === 'completed' ? job?.returnvalue : job?.progress) as Partial<MeasureOutcome> | null | undefined;
+    if (kept && typeof kept === 'object' && kept.keptOnDisk === false) this.metrics.resultsNotKept.inc({ testpoint, errno: errnoLabel(kept.keepError) });
     if (outcome !== 'completed' || !job) return;
     if (job.processedOn && job.finishedOn && job.finishedOn >= job.processedOn) {
       this.metrics.measurementDuration.observe({ category }, (job.finishedOn - job.processedOn) / 1000);

@@ -21,6 +21,7 @@ export interface DashboardMetrics {
   readonly measurements: Counter<'testpoint' | 'category' | 'outcome'>;
   readonly measurementDuration: Histogram<'category'>;
   readonly measurementLastSuccess: Gauge<'testpoint' | 'category' | 'dest' | 'dest_ip'>;
+  readonly resultsNotKept: Counter<'testpoint' | 'errno'>;
   readonly roundLastSuccess: Gauge<'testpoint'>;
   readonly deliveries: Counter<'archiver' | 'outcome'>;
   readonly deliveryLag: Histogram<'archiver'>;
@@ -61,6 +62,12 @@ export function createDashboardMetrics(): DashboardMetrics {
       name: 'psq_measurement_last_success_timestamp_seconds',
       help: 'When a measurement last succeeded, per testpoint, category and destination (unix seconds).',
       labelNames: ['testpoint', 'category', 'dest', 'dest_ip'] as const,
+      registers,
+    }),
+    resultsNotKept: new Counter({
+      name: 'psq_results_not_kept_total',
+      help: 'Finished measurements whose result DATA_DIR could not keep (delivered all the same), by testpoint and errno (ENOSPC: disk full, EROFS: read-only).',
+      labelNames: ['testpoint', 'errno'] as const,
       registers,
     }),
     roundLastSuccess: new Gauge({
@@ -113,6 +120,11 @@ export function archiverLabel(url: unknown): string {
   } catch {
     return 'invalid';
   }
+}
+
+/** An errno as a label: E followed by capitals (ENOSPC, EROFS…), else "other". */
+export function errnoLabel(value: unknown): string {
+  return typeof value === 'string' && /^E[A-Z0-9]{1,15}$/.test(value) ? value : 'other';
 }
 
 export function categoryLabel(value: unknown): string {

@@ -1,7 +1,8 @@
 // Finds the deployment's queues in Redis, so a testpoint that starts measuring appears on the board
 // without restarting the dashboard (in a fleet the dashboard's own config does not list testpoints).
 import type { Redis } from 'ioredis';
-import { ARCHIVE_QUEUE_PREFIX, SCHEDULE_QUEUE } from '../queues/queue-names.js';
+import type { Config } from '../config/config.js';
+import { ARCHIVE_QUEUE_PREFIX, archiveQueueName, measureQueueName, SCHEDULE_QUEUE, throughputQueueName } from '../queues/queue-names.js';
 
 /**
  * The queues of this deployment; anything else under the prefix is not ours to show or measure.
@@ -38,6 +39,22 @@ export function sortQueueNames(names: Iterable<string>): string[] {
   return [...new Set(names)].sort(
     (a, b) => rank(a) - rank(b) || testpointOf(a).localeCompare(testpointOf(b)) || a.localeCompare(b),
   );
+}
+
+/** Roles whose process owns this testpoint's queues: the measure worker takes from them, the scheduler fills them. */
+const TESTPOINT_ROLES = new Set(['measure', 'scheduler']);
+
+/**
+ * The queues this process's configuration names, watched from the start (not when discovery first
+ * finds them, up to one discovery interval later): schedule, one archive queue per ARCHIVE_URLS
+ * entry, and — when this process also runs the testpoint's measure worker or scheduler — its
+ * measure-<TESTPOINT> and throughput-<TESTPOINT>. A dashboard running alone (the central stack's
+ * container) leaves the testpoint's out: its TESTPOINT is only its own hostname's default there;
+ * the real testpoints' queues are discovered.
+ */
+export function configuredQueueNames(config: Pick<Config, 'testpoint' | 'archiveUrls'>, roles: readonly string[]): string[] {
+  const testpoint = roles.some((r) => TESTPOINT_ROLES.has(r)) ? [measureQueueName(config.testpoint), throughputQueueName(config.testpoint)] : [];
+  return sortQueueNames([SCHEDULE_QUEUE, ...testpoint, ...config.archiveUrls.map(archiveQueueName)]);
 }
 
 /** Never more than this many queues: each costs a QueueEvents connection and metric series. */

@@ -14,7 +14,7 @@ export interface QueueWatchOptions {
   readonly control: Redis;
   readonly recorder: JobEventRecorder;
   readonly logger: Logger;
-  /** Queues shown before their first job (schedule, the configured archivers'). */
+  /** Queues shown before their first job (configuredQueueNames: schedule, the archivers', this testpoint's). */
   readonly known: readonly string[];
   /** Called once per queue, when it is first seen. */
   readonly onQueue: (queue: Queue) => void;

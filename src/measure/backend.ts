@@ -1,5 +1,6 @@
 // The contract a measurement backend fulfils: run one spec, leave a pScheduler-shaped result.
 import type { MeasurementSpec } from '../plan/measurement-spec.js';
+import type { ToolTracker } from './run-tool.js';
 
 export interface BackendRunContext {
   /** Resolved source address (from `%src`), or null. */
@@ -8,11 +9,17 @@ export interface BackendRunContext {
   readonly outputFile: string;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /** Records the tools it starts, so a worker that starts later can kill what a dead one left running. */
+  readonly track?: ToolTracker;
 }
 
 export type BackendOutcome =
-  /** The backend ran; `outputFile` holds whatever it wrote (maybe nothing: read-result decides). */
-  | { readonly kind: 'ran'; readonly diags: string }
+  /**
+   * The backend ran; `output` is the result text when it kept it in memory (the direct backend, so
+   * a full or read-only disk cannot lose it), else `outputFile` holds whatever it wrote (maybe
+   * nothing: read-result decides).
+   */
+  | { readonly kind: 'ran'; readonly diags: string; readonly output?: string }
   /** It did not complete: non-zero exit, timeout, cancel. Retried. */
   | { readonly kind: 'no-result'; readonly reason: string; readonly diags: string }
   /** The tool is not installed: retrying cannot help. */

@@ -1,7 +1,7 @@
 // The direct backend: runs ping, iperf3, traceroute and tracepath here and writes pScheduler-shaped
 // results, so archivers and Grafana cannot tell the difference. Tool failures become results with
-// `succeeded: false` and an error saying what happened; they never crash the worker.
-import { writeFile } from 'node:fs/promises';
+// `succeeded: false` and an error saying what happened; they never crash the worker. A destination
+// that answers nothing is not a tool failure: rtt and latency report it as 100 % loss, as pScheduler does.
 import { isIP } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { MeasurementSpec } from '../plan/measurement-spec.js';
@@ -78,7 +78,7 @@ export function createDirectBackend(opts: DirectBackendOptions): MeasureBackend 
     const version = ipVersionOf(dest);
     const exec = async (bin: string, argv: string[], toolTimeoutMs: number) => {
       const timeoutMs = Math.min(ctx.timeoutMs, toolTimeoutMs);
-      const run = await runTool(bin, argv, { timeoutMs, signal: ctx.signal });
+      const run = await runTool(bin, argv, { timeoutMs, signal: ctx.signal, track: ctx.track });
       return { run, problem: runProblem(bin, run, timeoutMs), command: [bin, ...argv].join(' ') };
     };
 
@@ -86,7 +86,8 @@ export function createDirectBackend(opts: DirectBackendOptions): MeasureBackend 
       const s = settings as RttSettings | LatencySettings;
       const { run, problem, command } = await exec(PING_BIN, pingArgv(s, dest, ctx.source, version), pingTimeoutMs(s));
       if (problem) return { result: failedResult(problem), command };
-      const parsed = parsePing(run.stdout, run.stderr, s.count);
+      // A silent destination is a result (loss 1), not a failure: see pingFailure.
+      const parsed = parsePing(run.stdout, run.stderr, s.count, run.exitCode);
       const result = s.kind === 'latency' ? toHalfpingLatencyResult(parsed, s.bucketWidth, dest) : toRttResult(parsed, dest);
       return { result, command };
     }
@@ -117,8 +118,8 @@ export function createDirectBackend(opts: DirectBackendOptions): MeasureBackend 
     supports: directSupport,
     async run(spec: MeasurementSpec, ctx: BackendRunContext): Promise<BackendOutcome> {
       const { result, command } = await measure(spec, ctx);
-      await writeFile(ctx.outputFile, `${JSON.stringify(result)}\n`);
-      return { kind: 'ran', diags: command };
+      // Kept in memory, not written: the processor keeps it on disk if it can and delivers it either way.
+      return { kind: 'ran', diags: command, output: `${JSON.stringify(result)}\n` };
     },
   };
 }

@@ -15,7 +15,7 @@ export function createPschedulerBackend(bin: string): MeasureBackend {
     supports: () => ({ ok: true }),
     async run(spec: MeasurementSpec, ctx: BackendRunContext): Promise<BackendOutcome> {
       const argv = pschedulerArgs(spec, ctx.outputFile, ctx.source);
-      const run = await runTool(bin, argv, { timeoutMs: ctx.timeoutMs, signal: ctx.signal });
+      const run = await runTool(bin, argv, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, track: ctx.track });
       if (run.notFound) return { kind: 'tool-missing', message: new ToolNotFoundError(bin).message };
       const diags = `${run.command}\n${tail(run.stderr)}`.trim();
       if (run.timedOut) return { kind: 'no-result', reason: `pscheduler timed out after ${ctx.timeoutMs} ms`, diags };

@@ -1,5 +1,7 @@
 // Run an external tool with an argv array, a timeout and cancellation; one result shape either way.
 import { execa } from 'execa';
+import { parentDeathSignalAvailable, setprivToolMissing, withParentDeathSignal } from './parent-death.js';
+import { toolEnvironment } from './tool-env.js';
 
 export interface ToolRun {
   readonly command: string;
@@ -20,19 +22,32 @@ export interface RunToolOptions {
   readonly env?: Record<string, string | undefined>;
   /** Time between SIGTERM and SIGKILL to the process group. */
   readonly killGraceMs?: number;
+  /** Told when the tool starts and ends, so a later worker can kill what a dead one left running. */
+  readonly track?: ToolTracker;
+}
+
+/** Keeps a record of running tools (orphan-tools.ts keeps it on disk). Failures are its own business. */
+export interface ToolTracker {
+  started(pid: number, command: string): Promise<void>;
+  finished(pid: number): Promise<void>;
 }
 
 export async function runTool(file: string, args: readonly string[], options: RunToolOptions): Promise<ToolRun> {
   const started = Date.now();
+  // Under setpriv the kernel SIGKILLs the tool if this worker dies (parent-death.ts); its own
+  // process group would otherwise let it run on as an orphan.
+  const guarded = (await parentDeathSignalAvailable()) ? withParentDeathSignal(file, args) : { file, args: [...args] };
   // detached: the tool gets its own process group, so a timeout can kill its grandchildren too
   // (pscheduler execs watch/result; a surviving grandchild would keep stdout open and hang us).
-  const child = execa(file, args, {
+  const child = execa(guarded.file, guarded.args, {
     reject: false,
     detached: true,
     stdin: 'ignore',
     maxBuffer: 16 * 1024 * 1024,
-    env: options.env,
-    extendEnv: true,
+    // Only an allow-list of the worker's environment (tool-env.ts): never AUTH_TOKEN, REDIS_URL or
+    // a password, whether set in the process or read from an --env-file.
+    env: toolEnvironment(file, process.env, options.env),
+    extendEnv: false,
   });
   let timedOut = false;
   let canceled = false;
@@ -60,19 +75,23 @@ export async function runTool(file: string, args: readonly string[], options: Ru
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
 
+  const command = [file, ...args].join(' ');
+  const tracked = child.pid !== undefined && options.track ? options.track.started(child.pid, command).catch(() => undefined) : null;
   const result = await child;
+  if (tracked && child.pid !== undefined) await tracked.then(() => options.track?.finished(child.pid!)).catch(() => undefined);
   clearTimeout(timer);
   if (forceTimer) clearTimeout(forceTimer);
   options.signal?.removeEventListener('abort', onAbort);
 
   const code = (result as { code?: string }).code;
+  const stderrText = typeof result.stderr === 'string' ? result.stderr : '';
   return {
-    command: [file, ...args].join(' '),
+    command,
     exitCode: result.exitCode ?? null,
     signal: result.signal ?? null,
     timedOut,
     canceled,
-    notFound: code === 'ENOENT',
+    notFound: code === 'ENOENT' || (guarded.file !== file && setprivToolMissing(result.exitCode ?? null, stderrText)),
     stdout: typeof result.stdout === 'string' ? result.stdout : '',
     stderr: typeof result.stderr === 'string' ? result.stderr : '',
     durationMs: Date.now() - started,

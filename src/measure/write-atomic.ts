@@ -1,6 +1,6 @@
 // Atomic file writes: a reader sees the old file or the whole new one, never a torn one.
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, rm } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A hidden temp name in the same directory (rename is atomic only within one filesystem). */
@@ -8,17 +8,47 @@ export function tempPathFor(file: string): string {
   return join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.partial`);
 }
 
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = tempPathFor(file);
+/**
+ * `mkdir -p` that reports the real reason: Node's recursive mkdir answers ENOENT when a parent is on
+ * a read-only filesystem (the operator saw "ENOENT mkdir" for a read-only DATA_DIR); creating the
+ * missing levels one by one gives EROFS, EACCES or ENOSPC instead.
+ */
+export async function makeDirectory(dir: string): Promise<void> {
   try {
-    const handle = await open(temp, 'w', 0o644);
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const missing: string[] = [];
+    for (let d = dir; !(await stat(d).then(() => true, () => false)); d = dirname(d)) {
+      missing.unshift(d);
+      if (dirname(d) === d) break;
+    }
+    for (const d of missing) await mkdir(d); // throws the errno that matters
+    throw err;
+  }
+}
+
+/** Writes and fsyncs `file`; on failure removes it again, so a full disk leaves no 0-byte file. */
+export async function writeFileSynced(file: string, content: string): Promise<void> {
+  try {
+    const handle = await open(file, 'wx', 0o644);
     try {
       await handle.writeFile(content);
       await handle.sync();
     } finally {
       await handle.close();
     }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await rm(file, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await makeDirectory(dirname(file));
+  const temp = tempPathFor(file);
+  try {
+    await writeFileSynced(temp, content);
     await rename(temp, file);
   } catch (err) {
     await rm(temp, { force: true });

@@ -8,6 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { toolEnvironment } from '../measure/tool-env.js';
 import { redactRedisUrl, redisOptionsFromUrl } from './redis-options.js';
 
 export interface RedisHandle {
@@ -61,7 +62,10 @@ async function startEmbedded(dataDir: string, logger: Logger): Promise<RedisHand
   ];
   let child: ResultPromise;
   try {
-    child = execa('redis-server', args, { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', cleanup: true });
+    child = execa('redis-server', args, {
+      reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', cleanup: true,
+      env: toolEnvironment('redis-server', process.env), extendEnv: false, // no secrets (tool-env.ts)
+    });
   } catch (err) {
     throw new RedisUnavailableError(`could not start redis-server: ${(err as Error).message}`);
   }

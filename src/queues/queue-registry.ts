@@ -2,6 +2,7 @@
 import { Queue } from 'bullmq';
 import type { RedisOptions } from 'bullmq';
 import type { Logger } from '../logger.js';
+import { redisErrorLogger } from './redis-error-log.js';
 
 export class QueueRegistry {
   private readonly queues = new Map<string, Queue>();
@@ -17,7 +18,7 @@ export class QueueRegistry {
     let q = this.queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: this.connection, prefix: this.prefix });
-      q.on('error', (err) => this.logger.error({ err, queue: name }, 'queue error'));
+      q.on('error', redisErrorLogger(this.logger, { queue: name }, 'queue error'));
       this.queues.set(name, q);
     }
     return q as Queue<T>;

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { Logger } from '../logger.js';
 import type { MeasurementSpec } from '../plan/measurement-spec.js';
+import type { OwnSchedules, TickJobData } from './tick-job.js';
 
 export interface RoundSchedule {
   readonly testpoint: string;
@@ -12,13 +13,22 @@ export interface RoundSchedule {
   readonly specs: readonly MeasurementSpec[];
 }
 
-/** What each tick job carries: the plan, so whichever scheduler replica runs the tick fans out the same round. */
-export interface TickJobData {
-  readonly testpoint: string;
-  readonly specs: readonly MeasurementSpec[];
-}
+export type { TickJobData } from './tick-job.js';
 
 const PREFIX = 'round__';
+
+/**
+ * Names a plan version: a tick carries it instead of the plan (tick-job.ts), and each scheduler
+ * fans out only the plan its own configuration gives for the tick's schedule.
+ */
+export function planHash(specs: readonly MeasurementSpec[]): string {
+  return createHash('sha256').update(JSON.stringify(specs)).digest('hex').slice(0, 16);
+}
+
+/** This scheduler's schedules by id, for checkTick. */
+export function ownSchedules(schedules: readonly RoundSchedule[]): OwnSchedules {
+  return new Map(schedules.map((s) => [schedulerIdFor(s), { testpoint: s.testpoint, planHash: planHash(s.specs) }]));
+}
 
 /** The id changes with the pattern, so a new schedule replaces the old one instead of running beside it. */
 export function schedulerIdFor(s: Pick<RoundSchedule, 'testpoint' | 'pattern' | 'tz'>): string {
@@ -61,7 +71,8 @@ export async function syncSchedulers(queue: Queue<TickJobData>, wanted: readonly
       { pattern: w.pattern, tz: w.tz },
       {
         name: `round ${w.testpoint}`,
-        data: { testpoint: w.testpoint, specs: w.specs },
+        // A reference, not the plan: Redis holds no plan, and a tick cannot bring its own.
+        data: { testpoint: w.testpoint, schedule: id, planHash: planHash(w.specs) } satisfies TickJobData,
         opts: {
           attempts: 5,
           backoff: { type: 'exponential', delay: 1000 },

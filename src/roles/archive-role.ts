@@ -3,8 +3,11 @@ import { Worker } from 'bullmq';
 import type { ArchiveJobData } from '../archive/archive-job.js';
 import { archiveBackoffStrategy, createArchiveProcessor } from '../archive/archive-processor.js';
 import { createArchiveDispatchers } from '../archive/dispatchers.js';
+import { recoveryHint } from '../archive/recovery-hint.js';
+import { maskUserinfo } from '../config/archive-urls.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
+import { configuredSecrets } from '../redact-secrets.js';
 import { archiveQueueName } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
 import { stallOptions, workerConnection } from '../queues/redis-options.js';
@@ -12,7 +15,10 @@ import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
 export interface ArchiveRoleDeps {
   readonly config: Config;
-  /** Archivers to serve; default ARCHIVE_URLS (replay may add one that is not configured). */
+  /**
+   * Archivers to serve; default ARCHIVE_URLS. Each gets one worker on its own queue
+   * (archiveQueueName(url)), and that worker delivers only to that URL, whatever job data says.
+   */
   readonly urls?: readonly string[];
   readonly queues: QueueRegistry;
   readonly logger: Logger;
@@ -22,11 +28,13 @@ export interface ArchiveRoleDeps {
 export async function startArchiveRole(deps: ArchiveRoleDeps): Promise<Role> {
   const { config, queues, logger } = deps;
   const dispatchers = createArchiveDispatchers(config, { logger });
-  const processor = createArchiveProcessor({ config, dispatchers, logger });
+  const secrets = configuredSecrets(config);
   const urls = deps.urls ?? config.archiveUrls;
   if (urls.length === 0) logger.warn('archive role: ARCHIVE_URLS is empty, so there is nothing to deliver; it stays idle');
   // One worker per archiver queue: a stalled archiver only occupies its own slots.
   const workers = urls.map((url) => {
+    // The queue and the URL are bound here, from configuration: a job's `url` is only checked against it.
+    const processor = createArchiveProcessor({ config, archiverUrl: url, dispatchers, logger, secrets });
     const worker = new Worker<ArchiveJobData>(archiveQueueName(url), processor, {
       connection: workerConnection(queues.connection),
       prefix: queues.prefix,
@@ -36,8 +44,14 @@ export async function startArchiveRole(deps: ArchiveRoleDeps): Promise<Role> {
     });
     logWorkerEvents(worker, logger);
     worker.on('failed', (job, err) => {
+      // Only the job's id and attempts are read: its data may be anything (the processor refused it).
+      // The message is clean at the source (the processor redacts the archiver's words). The
+      // general next step fits both a rejection and an exhausted retry; err says which.
       if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
-        logger.error({ jobId: job.id, url: job.data.url, category: job.data.category, err: err.message }, 'delivery failed for good; kept in the failed set for a manual retry');
+        logger.error(
+          { jobId: job.id, queue: worker.name, url: maskUserinfo(url), err: String(err?.message) },
+          `delivery failed for good; kept in the failed set: ${recoveryHint('rejected', null, maskUserinfo(url))}`,
+        );
       }
     });
     return worker;

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/config.js';
 import { BOARD_PATH } from '../dashboard/board.js';
 import { createDashboard } from '../dashboard/dashboard.js';
+import { formatHost, hostPolicy, LOOPBACK_HOSTS } from '../dashboard/host-check.js';
 import { withTimeout } from '../dashboard/queue-watch.js';
 import type { Logger } from '../logger.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
@@ -60,7 +61,10 @@ export async function startDashboardRole(deps: DashboardRoleDeps): Promise<Role 
   }
   const url = dashboardUrl(config.dashboardHost, address.port);
   const auth = config.dashboardUser !== null ? 'basic' : 'none';
-  const where = { url: `${url}${BOARD_PATH}`, host: config.dashboardHost, port: address.port, auth, readOnly: config.dashboardReadOnly };
+  const policy = hostPolicy({ credentials: auth === 'basic', allowedHosts: config.dashboardAllowedHosts, bindHost: config.dashboardHost });
+  // Which Host names are answered, so an operator whose browser gets 421 sees why in the start line.
+  const hostNames = policy.any ? 'any' : [...new Set([...LOOPBACK_HOSTS.map((h) => formatHost({ host: h, port: null })), ...policy.allowed.map(formatHost)])];
+  const where = { url: `${url}${BOARD_PATH}`, host: config.dashboardHost, port: address.port, auth, readOnly: config.dashboardReadOnly, hostNames };
   if (auth === 'basic') log.info(where, 'dashboard listening');
   else if (config.dashboardPublic) {
     log.warn(where, `dashboard listening WITHOUT authentication on ${config.dashboardHost} (DASHBOARD_PUBLIC=true): anyone who reaches it can retry and delete jobs`);

@@ -1,13 +1,21 @@
 // The measure role: workers on this testpoint's queues (light tests in parallel, throughput alone).
-import { Worker } from 'bullmq';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { ArchiveJobData } from '../archive/archive-job.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { MeasureBackend } from '../measure/backend.js';
-import { createMeasureProcessor } from '../measure/measure-processor.js';
+import type { BusyWaitPolicy } from '../measure/busy-wait.js';
+import { MeasurementFailedError } from '../errors.js';
+import { inFlightRuns } from '../measure/in-flight.js';
+import { createMeasureProcessor, type MeasureOutcome } from '../measure/measure-processor.js';
+import { pruneMeasuredMarkers } from '../measure/measured-marker.js';
+import { createToolTracker, killOrphanedTools } from '../measure/orphan-tools.js';
 import type { MeasureJobData } from '../measure/measure-job.js';
+import { plannedSpecs } from '../measure/planned-specs.js';
+import { plan } from '../plan/plan.js';
 import { archiveQueueName, measureQueueName, throughputQueueName } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
+import { redisErrorLogger } from '../queues/redis-error-log.js';
 import { stallOptions, workerConnection } from '../queues/redis-options.js';
 import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
@@ -18,16 +26,60 @@ export interface MeasureRoleDeps {
   readonly logger: Logger;
   /** How long a shutdown waits for running measurements. */
   readonly shutdownGraceMs: number;
+  /** Waiting for a busy iperf3 server (tests shorten it); default busy-wait.ts DEFAULT_BUSY_WAIT. */
+  readonly busyWait?: BusyWaitPolicy;
 }
 
 export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
   const { config, queues, logger } = deps;
-  const processor = createMeasureProcessor({
+  // Before taking jobs: a worker that died (SIGKILL, OOM) may have left tools running, and a re-run
+  // of its job must not compete with them (an orphaned iperf3 keeps its destination busy).
+  await killOrphanedTools(config.dataDir, logger);
+  // The processor's own archive queues wait out a Redis outage (no retry limit, offline queue on)
+  // rather than fail: a measurement that ends while Redis is down hands its result over once Redis is
+  // back, with the ts it already has, instead of failing and being measured again.
+  const archiveQueues = new Map<string, Queue<ArchiveJobData>>();
+  const archiveQueueFor = (url: string): Queue<ArchiveJobData> => {
+    const name = archiveQueueName(url);
+    let q = archiveQueues.get(name);
+    if (!q) {
+      q = new Queue<ArchiveJobData>(name, { connection: { ...workerConnection(queues.connection), enableOfflineQueue: true }, prefix: queues.prefix });
+      q.on('error', redisErrorLogger(logger, { queue: name }, 'archive queue error'));
+      archiveQueues.set(name, q);
+    }
+    return q;
+  };
+  for (const url of config.archiveUrls) archiveQueueFor(url);
+  const measure = createMeasureProcessor({
     config,
     backend: deps.backend,
-    archiveQueueFor: (url) => queues.get<ArchiveJobData>(archiveQueueName(url)),
+    archiveQueueFor,
     logger,
+    busyWait: deps.busyWait,
+    toolTracker: createToolTracker(config.dataDir, logger),
+    // Only what this testpoint's configuration plans runs, whatever a job written into Redis says.
+    planned: plannedSpecs(plan(config).specs),
   });
+  // A job handed out again while its first run still measures (the first lost its lock, e.g. Redis
+  // was unreachable longer than the lock) waits for that run and ends the same way: one measurement.
+  const runs = inFlightRuns<MeasureOutcome>((err) => err instanceof MeasurementFailedError || err instanceof UnrecoverableError);
+  const processor = (job: Job<MeasureJobData>, token?: string, signal?: AbortSignal): Promise<MeasureOutcome> =>
+    runs.run(String(job.id), (runSignal) => measure(job, token, runSignal), {
+      signal,
+      onJoin: () =>
+        logger.warn(
+          { jobId: job.id, queue: job.queueName },
+          'job handed out again while its first run is still measuring (that run lost the job lock, e.g. Redis was unreachable); waiting for it instead of measuring twice',
+        ),
+    });
+  // Markers of measured attempts (measured-marker.ts) are of no use once their jobs are gone.
+  const prune = () => {
+    pruneMeasuredMarkers(config.dataDir, Date.now()).catch((err: unknown) =>
+      logger.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not prune old measured markers'),
+    );
+  };
+  prune();
+  const pruneTimer = setInterval(prune, 3_600_000).unref();
   const throughputName = throughputQueueName(config.testpoint);
   // Global, not per worker: two measure processes on one testpoint still never overlap throughput tests.
   await queues.get(throughputName).setGlobalConcurrency(1);
@@ -45,7 +97,11 @@ export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
   return {
     name: 'measure',
     close() {
-      closing ??= Promise.all(workers.map((w) => closeWorker(w, deps.shutdownGraceMs, logger))).then(() => undefined);
+      closing ??= (async () => {
+        clearInterval(pruneTimer);
+        await Promise.all(workers.map((w) => closeWorker(w, deps.shutdownGraceMs, logger)));
+        await Promise.allSettled([...archiveQueues.values()].map((q) => q.close()));
+      })();
       return closing;
     },
   };

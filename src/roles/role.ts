@@ -1,6 +1,8 @@
 // A running role (scheduler, measure, archive): something with an idempotent, bounded close.
 import type { Worker } from 'bullmq';
 import type { Logger } from '../logger.js';
+import { lockLossLogger } from '../queues/lock-loss.js';
+import { redisErrorLogger } from '../queues/redis-error-log.js';
 
 export interface Role {
   readonly name: string;
@@ -24,6 +26,12 @@ export async function closeWorker(worker: Worker, graceMs: number, logger: Logge
 }
 
 export function logWorkerEvents(worker: Worker, logger: Logger): void {
-  worker.on('error', (err) => logger.error({ err, queue: worker.name }, 'worker error'));
+  // Connection errors (a Redis outage) as one short line per cause, not a stack per reconnect.
+  const redisError = redisErrorLogger(logger, { queue: worker.name }, 'worker error');
+  // A lost job lock (same cause, seen as job errors): one warning per job, see lock-loss.ts.
+  const lockLoss = lockLossLogger(logger, worker.name);
+  worker.on('error', (err) => {
+    if (!lockLoss(err)) redisError(err);
+  });
   worker.on('stalled', (jobId) => logger.warn({ jobId, queue: worker.name }, 'job stalled; it will be picked up again'));
 }

@@ -9,7 +9,8 @@ import type { SkippedSpec } from '../measure/backend.js';
 import type { MeasurementSpec } from '../plan/measurement-spec.js';
 import { fanOut, measureJobName, measureJobOptions } from '../queues/fan-out.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
-import type { MeasurementOutcome, RoundSummary } from './round-summary.js';
+import { countDeliveries, type DeliveryCounts, type RoundProgress } from './round-progress.js';
+import type { DeliveryOutcome, MeasurementOutcome, RoundSummary } from './round-summary.js';
 import { waitForDeliveries } from './wait-for-deliveries.js';
 
 export interface RunOnceDeps {
@@ -23,9 +24,22 @@ export interface RunOnceDeps {
   readonly archiveWaitMs: number;
   readonly pollMs?: number;
   readonly now?: () => number;
+  /** Called after each poll while the round runs (the live progress line at a terminal). */
+  readonly onProgress?: (progress: RoundProgress & { readonly phase: 'measuring' | 'delivering' }) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Deliveries handed out so far, by state; finished ones are remembered in `known` and not asked again. */
+async function deliveryCountsOf(queues: QueueRegistry, refs: readonly ArchiveJobRef[], known: Map<string, DeliveryOutcome['state']>): Promise<DeliveryCounts> {
+  for (const { queue, id } of refs) {
+    const seen = known.get(id);
+    if (seen === 'delivered' || seen === 'failed') continue;
+    const state = await queues.get(queue).getJobState(id);
+    known.set(id, state === 'completed' ? 'delivered' : state === 'failed' ? 'failed' : 'pending');
+  }
+  return countDeliveries(refs.map(({ id }) => ({ state: known.get(id) ?? 'pending' })));
+}
 
 async function settledState(queue: Queue, id: string): Promise<{ job: Job | undefined; state: string }> {
   // State first, then the job: a job read while still active and found completed a moment later
@@ -44,7 +58,7 @@ export async function runOnce(deps: RunOnceDeps): Promise<RoundSummary> {
   const jobs = await fanOut(deps.specs, slotMs, (name) => queues.get<MeasureJobData>(name), measureJobOptions(config));
   logger.info({ testpoint: config.testpoint, measurements: jobs.length, slot: new Date(slotMs).toISOString() }, 'run-once: round enqueued');
 
-  const measurements: MeasurementOutcome[] = (deps.skipped ?? []).map((s) => ({
+  const skippedOutcomes: MeasurementOutcome[] = (deps.skipped ?? []).map((s) => ({
     jobId: '',
     category: s.spec.category,
     label: measureJobName(s.spec),
@@ -55,16 +69,36 @@ export async function runOnce(deps: RunOnceDeps): Promise<RoundSummary> {
     deliveryJobIds: [],
   }));
   const archiveJobs: ArchiveJobRef[] = [];
-  for (const j of jobs) {
-    const queue = queues.get(j.queueName);
-    for (;;) {
+  // Every job is looked at each poll (not one after another), so progress can be shown as it happens.
+  const settled = new Array<MeasurementOutcome | null>(jobs.length).fill(null);
+  const deliveryStates = new Map<string, DeliveryOutcome['state']>();
+  const startedAt = Date.now();
+  const report = (phase: 'measuring' | 'delivering', deliveryCounts: DeliveryCounts) => {
+    if (!deps.onProgress) return;
+    const all = [...skippedOutcomes, ...settled.filter((m): m is MeasurementOutcome => m !== null)];
+    deps.onProgress({
+      phase,
+      measurements: {
+        total: skippedOutcomes.length + jobs.length,
+        succeeded: all.filter((m) => m.state === 'succeeded').length,
+        failed: all.filter((m) => m.state === 'failed').length,
+        skipped: all.filter((m) => m.state === 'skipped').length,
+      },
+      deliveries: deliveryCounts,
+      elapsedMs: Date.now() - startedAt,
+    });
+  };
+  for (;;) {
+    for (const [i, j] of jobs.entries()) {
+      if (settled[i] !== null) continue;
+      const queue = queues.get(j.queueName);
       const { job, state } = await settledState(queue, j.jobId);
       if (job && (state === 'completed' || state === 'failed')) {
         const progress = (state === 'completed' ? job.returnvalue : job.progress) as Partial<MeasureOutcome> | undefined;
         const refs = progress && Array.isArray(progress.archiveJobs) ? progress.archiveJobs : [];
         archiveJobs.push(...refs);
         const skipped = typeof progress?.skipped === 'string' ? progress.skipped : null;
-        measurements.push({
+        settled[i] = {
           jobId: j.jobId,
           category: j.spec.category,
           label: measureJobName(j.spec),
@@ -73,18 +107,20 @@ export async function runOnce(deps: RunOnceDeps): Promise<RoundSummary> {
           resultFile: typeof progress?.resultFile === 'string' ? progress.resultFile : null,
           archived: progress?.archived === true,
           deliveryJobIds: refs.map((r) => r.id),
-        });
-        break;
+        };
+      } else if (state === 'missing') {
+        settled[i] = { jobId: j.jobId, category: j.spec.category, label: measureJobName(j.spec), state: 'failed', reason: 'the job disappeared from Redis', resultFile: null, archived: false, deliveryJobIds: [] };
       }
-      if (state === 'missing') {
-        measurements.push({ jobId: j.jobId, category: j.spec.category, label: measureJobName(j.spec), state: 'failed', reason: 'the job disappeared from Redis', resultFile: null, archived: false, deliveryJobIds: [] });
-        break;
-      }
-      await sleep(pollMs);
     }
+    if (settled.every((m) => m !== null)) break;
+    if (deps.onProgress) report('measuring', await deliveryCountsOf(queues, archiveJobs, deliveryStates));
+    await sleep(pollMs);
   }
+  const measurements = [...skippedOutcomes, ...settled.filter((m): m is MeasurementOutcome => m !== null)];
 
-  const deliveries = await waitForDeliveries((name) => queues.get<ArchiveJobData>(name), archiveJobs, deps.archiveWaitMs, pollMs);
+  const deliveries = await waitForDeliveries((name) => queues.get<ArchiveJobData>(name), archiveJobs, deps.archiveWaitMs, pollMs, (outcomes) =>
+    report('delivering', { ...countDeliveries(outcomes), pending: archiveJobs.length - outcomes.length + countDeliveries(outcomes).pending }),
+  );
   return {
     testpoint: config.testpoint,
     slot: new Date(slotMs).toISOString(),

@@ -1,15 +1,16 @@
 // The scheduler role: owns the Job Schedulers and turns each tick into the round's measurement jobs.
-import { Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { MeasureJobData } from '../measure/measure-job.js';
 import { slotFromSchedulerJobId } from '../plan/job-id.js';
-import type { MeasurementSpec } from '../plan/measurement-spec.js';
 import { fanOut, measureJobOptions } from '../queues/fan-out.js';
 import { SCHEDULE_QUEUE } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
 import { stallOptions, workerConnection } from '../queues/redis-options.js';
-import { syncSchedulers, type RoundSchedule, type TickJobData } from '../queues/scheduler-sync.js';
+import { refusalReason } from '../queues/job-data-bounds.js';
+import { ownSchedules, schedulerIdFor, syncSchedulers, type RoundSchedule, type TickJobData } from '../queues/scheduler-sync.js';
+import { checkTick } from '../queues/tick-job.js';
 import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
 export interface SchedulerRoleDeps {
@@ -19,19 +20,48 @@ export interface SchedulerRoleDeps {
   readonly logger: Logger;
 }
 
+/** How long a tick of another scheduler's schedule is handed back before it is given up. */
+const HANDOVER_WINDOW_MS = 5 * 60_000;
+/** Delay of each hand-back (plus up to as much again at random, so the owner gets a turn). */
+const HANDOVER_DELAY_MS = 100;
+
 export async function startSchedulerRole(deps: SchedulerRoleDeps): Promise<Role> {
   const { queues, logger } = deps;
   const scheduleQueue = queues.get<TickJobData>(SCHEDULE_QUEUE);
   await syncSchedulers(scheduleQueue, deps.schedules, logger);
   const options = measureJobOptions(deps.config);
 
+  // The plans this scheduler fans out, by schedule id: from its own configuration, never from a tick.
+  const own = ownSchedules(deps.schedules);
+  const plans = new Map(deps.schedules.map((s) => [schedulerIdFor(s), s.specs]));
+
   const worker = new Worker<TickJobData>(
     SCHEDULE_QUEUE,
-    async (job: Job<TickJobData>) => {
+    async (job: Job<TickJobData>, token?: string) => {
+      const check = checkTick(job.data, { id: String(job.id), repeatJobKey: job.repeatJobKey }, own);
+      if (check.kind === 'refuse') {
+        const reason = refusalReason('tick refused', check.problems);
+        logger.error({ jobId: job.id, reason }, 'schedule tick refused');
+        throw new UnrecoverableError(reason);
+      }
       // The slot is the scheduled time encoded in the scheduler's job id: a retried or
       // duplicated tick computes the same slot and hence the same measurement job ids.
       const slotMs = slotFromSchedulerJobId(String(job.id)) ?? job.timestamp;
-      const specs: readonly MeasurementSpec[] = Array.isArray(job.data.specs) ? job.data.specs : [];
+      if (check.kind === 'not-own') {
+        // Several scheduler processes (one per testpoint, or replicas during a configuration change)
+        // share the schedule queue: hand the tick back for its owner, while its round is current.
+        const exists = (await scheduleQueue.getJobScheduler(check.schedule)) != null;
+        if (exists && Date.now() - slotMs < HANDOVER_WINDOW_MS) {
+          logger.debug({ jobId: job.id, reason: check.reason }, 'schedule tick of another scheduler; handed back');
+          await job.moveToDelayed(Date.now() + HANDOVER_DELAY_MS + Math.floor(Math.random() * HANDOVER_DELAY_MS), token);
+          throw new DelayedError('tick handed back for the scheduler that owns it');
+        }
+        const why = exists ? `no scheduler that owns it took it within ${HANDOVER_WINDOW_MS / 1000} s` : `no job scheduler ${check.schedule} exists`;
+        const reason = refusalReason('tick refused', [`${check.reason}, and ${why}`]);
+        logger.error({ jobId: job.id, reason }, 'schedule tick refused');
+        throw new UnrecoverableError(reason);
+      }
+      const specs = plans.get(check.schedule) ?? [];
       const jobs = await fanOut(specs, slotMs, (name) => queues.get<MeasureJobData>(name), options);
       logger.info({ jobId: job.id, testpoint: job.data.testpoint, slot: new Date(slotMs).toISOString(), measurements: jobs.length }, 'round fanned out');
       return { slotMs, measurements: jobs.length };

@@ -10,6 +10,8 @@ export async function waitForDeliveries(
   refs: readonly ArchiveJobRef[],
   waitMs: number,
   pollMs = 250,
+  /** Called after each look at the jobs (the progress line at a terminal). */
+  onProgress?: (outcomes: readonly DeliveryOutcome[]) => void,
 ): Promise<DeliveryOutcome[]> {
   const outcomes = new Map<string, DeliveryOutcome>();
   const deadline = Date.now() + waitMs;
@@ -24,11 +26,14 @@ export async function waitForDeliveries(
         outcomes.set(id, { jobId: id, url: known?.url ?? '(unknown)', state: 'failed', reason: 'the job disappeared from Redis' });
         continue;
       }
-      const url = job.data.url;
+      // Job data is untrusted (a refused job may hold anything, even null): read it without throwing.
+      const dataUrl = (job.data as Partial<ArchiveJobData> | null)?.url;
+      const url = typeof dataUrl === 'string' ? dataUrl : '(no url in job data)';
       if (state === 'completed') outcomes.set(id, { jobId: id, url, state: 'delivered', reason: null });
       else if (state === 'failed') outcomes.set(id, { jobId: id, url, state: 'failed', reason: job.failedReason ?? null });
       else outcomes.set(id, { jobId: id, url, state: 'pending', reason: job.failedReason ? `last attempt: ${job.failedReason}` : `waiting (${state})` });
     }
+    onProgress?.([...outcomes.values()]);
     const open = [...outcomes.values()].some((d) => d.state === 'pending');
     if (!open || Date.now() >= deadline) break;
     await sleep(pollMs);

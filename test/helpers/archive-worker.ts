@@ -8,10 +8,16 @@ import type { Config } from '../../src/config/config.js';
 import type { Logger } from '../../src/logger.js';
 
 type WorkerConfig = DispatcherConfig &
-  Pick<Config, 'authToken' | 'archiveAttempts' | 'archiveBackoffMs' | 'archiveBackoffMaxMs' | 'archiveFailedKeepDays'>;
+  Pick<Config, 'authToken' | 'archiveAttempts' | 'archiveBackoffMs' | 'archiveBackoffMaxMs' | 'archiveFailedKeepDays'> &
+  Partial<Pick<Config, 'maxResultBytes'>>;
+
+/** MAX_RESULT_BYTES's default, for test configs that do not set it. */
+const DEFAULT_MAX_RESULT_BYTES = 8 * 1024 * 1024;
 
 export function archiveQueueWithWorker(opts: {
   readonly name: string;
+  /** The archiver this queue belongs to: the worker delivers every job there (as ARCHIVE_URLS binds it). */
+  readonly archiverUrl: string;
   readonly config: WorkerConfig;
   readonly connection: Redis;
   readonly prefix: string;
@@ -19,7 +25,8 @@ export function archiveQueueWithWorker(opts: {
   /** Cleanups are pushed here, to be run last-in first-out. */
   readonly cleanups: (() => Promise<unknown>)[];
 }): Queue<ArchiveJobData, ArchiveResult> {
-  const { name, config, connection, prefix, logger, cleanups } = opts;
+  const { name, archiverUrl, connection, prefix, logger, cleanups } = opts;
+  const config = { ...opts.config, maxResultBytes: opts.config.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES };
   const dispatchers = createArchiveDispatchers(config, { logger });
   cleanups.push(() => dispatchers.close(500));
   const queue = new Queue<ArchiveJobData, ArchiveResult>(name, { connection, prefix, defaultJobOptions: archiveJobOptions(config) });
@@ -28,7 +35,7 @@ export function archiveQueueWithWorker(opts: {
     await queue.obliterate({ force: true });
     await queue.close();
   });
-  const worker = new Worker<ArchiveJobData, ArchiveResult>(name, createArchiveProcessor({ config, dispatchers, logger }), {
+  const worker = new Worker<ArchiveJobData, ArchiveResult>(name, createArchiveProcessor({ config, archiverUrl, dispatchers, logger }), {
     connection,
     prefix,
     concurrency: 1,

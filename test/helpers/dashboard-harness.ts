@@ -1,5 +1,6 @@
 // Starts the dashboard role for integration tests: a private prefix on the real Redis, captured
 // log lines, authenticated GETs, real BullMQ workers; everything closed by runCleanups().
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { Worker, type RedisOptions } from 'bullmq';
 import type { ArchiveJobData } from '../../src/archive/archive-job.js';
@@ -60,6 +61,25 @@ export async function startDashboard(env: Record<string, string> = {}, connectio
     return w;
   };
   return { prefix, config, queues, role, lines, logger, get, metrics, worker };
+}
+
+/**
+ * One HTTP request with exactly these headers, Host included (fetch sets Host itself): what a
+ * browser sends after DNS rebinding, or a client that reaches the dashboard under another name.
+ */
+export function rawRequest(url: string, method: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url} timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 /** An archive job's data as the measure worker writes it. */

@@ -18,21 +18,22 @@ export interface PrivateRedis {
   destroy(): Promise<void>;
 }
 
-export async function privateRedis(options: { appendfsync?: 'always' | 'everysec' } = {}): Promise<PrivateRedis> {
+export async function privateRedis(options: { appendfsync?: 'always' | 'everysec'; requirepass?: string } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'psq-redis-'));
   let child: ResultPromise | null = null;
   const self: PrivateRedis = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: options.requirepass ? `redis://:${encodeURIComponent(options.requirepass)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     dir,
     async start() {
       child = execa('redis-server', [
         '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
         '--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'always', '--maxmemory-policy', 'noeviction',
+        ...(options.requirepass ? ['--requirepass', options.requirepass] : []),
       ], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
       for (let i = 0; i < 100; i++) {
-        if (await redisAnswers({ host: '127.0.0.1', port }, 200)) return;
+        if (await redisAnswers({ host: '127.0.0.1', port, ...(options.requirepass ? { password: options.requirepass } : {}) }, 200)) return;
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`private redis-server on ${port} did not come up`);

@@ -35,7 +35,7 @@ afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!().catch((err: unknown) => console.error('cleanup failed', err));
 });
 
-async function setup(opts: { token?: string | null; timeoutMs?: number; attempts?: number } = {}): Promise<Harness> {
+async function setup(opts: { token?: string | null; timeoutMs?: number; attempts?: number; archiverUrl?: (serverUrl: string) => string } = {}): Promise<Harness> {
   const server = await startArchiverServer({ token: TOKEN, slowBodyChunkMs: 400 });
   cleanups.push(() => server.close());
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
@@ -59,7 +59,7 @@ async function setup(opts: { token?: string | null; timeoutMs?: number; attempts
     archiveInsecureTls: false,
     archiveFailedKeepDays: 30,
   };
-  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, config, connection, prefix, logger, cleanups });
+  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, archiverUrl: opts.archiverUrl?.(server.url) ?? server.url, config, connection, prefix, logger, cleanups });
   return { server, queue, lines, prefix, connection };
 }
 
@@ -143,7 +143,9 @@ describe('archive delivery', () => {
 
   it("(c) fails a 400 after exactly one attempt, keeping the status, the archiver's message and the URL", async () => {
     const h = await setup();
-    const job = await run(h, jobData(h.server.url, { direction: 'sideways' as 'forward' }));
+    // The worker refuses such a body itself now (archive-job-schema.ts); the archiver's own 400 is scripted.
+    h.server.failNext(1, { status: 400, body: { detail: "'sideways' is not one of ['forward', 'reverse']", status: 400, title: 'Bad Request', type: 'about:blank' } });
+    const job = await run(h, jobData(h.server.url));
 
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(1);
@@ -218,12 +220,15 @@ describe('archive delivery', () => {
     expect(h.server.distinctRecords()).toBe(1);
   });
 
-  it('fails at once on 404 when the base URL lacks /ps, saying so', async () => {
-    const h = await setup();
-    const job = await run(h, jobData(h.server.url.replace(/\/ps$/, '')));
+  it('fails at once on 404 when the base URL lacks /ps, saying so and how to recover', async () => {
+    const withoutPs = (url: string): string => url.replace(/\/ps$/, '');
+    const h = await setup({ archiverUrl: withoutPs });
+    const job = await run(h, jobData(withoutPs(h.server.url)));
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/404.*\/ps/);
+    expect(job.failedReason).toContain(`psq retry-failed --from ${withoutPs(h.server.url)}`);
+    expect(job.failedReason).toContain('psq replay');
   });
 
   async function postTo(mode: Mode): Promise<PostResult> {
@@ -232,7 +237,7 @@ describe('archive delivery', () => {
     const dispatchers = createArchiveDispatchers({ archiveTimeoutMs: 300, archiveCaFile: null, archiveInsecureTls: false });
     cleanups.push(() => dispatchers.close(200));
     server.failNext(1, mode);
-    const req = buildArchiveRequest(jobData(server.url), TOKEN, 'deadline-test');
+    const req = buildArchiveRequest(server.url, jobData(server.url), TOKEN, 'deadline-test');
     return postMeasurement(req, dispatchers.get(req.url), 300);
   }
 

@@ -76,7 +76,7 @@ async function setup(env: Record<string, string> = {}): Promise<Harness> {
     ARCHIVE_BACKOFF_MAX_MS: '60000',
     ...env,
   });
-  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, config, connection, prefix, logger, cleanups });
+  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, archiverUrl: server.url, config, connection, prefix, logger, cleanups });
   return { server, queue, lines };
 }
 

@@ -106,8 +106,9 @@ describe('scheduler and archive health check (psq health ROLE with the service R
         if (code !== 0) await new Promise((r) => setTimeout(r, 250));
       }
       expect(code, service).toBe(0);
-      // (A password sent to a Redis without one is accepted: ioredis only warns.)
-      if (password !== undefined) expect(await healthcheck(service, { ...env, REDIS_URL: `redis://:nope@127.0.0.1:${port}` }), service).toBe(1);
+      // (A password sent to a Redis without one is accepted: ioredis only warns.) A refused password is
+      // a configuration error: exit 2 with one line (issue 10.7); Docker counts any non-zero as unhealthy.
+      if (password !== undefined) expect(await healthcheck(service, { ...env, REDIS_URL: `redis://:nope@127.0.0.1:${port}` }), service).toBe(2);
       expect(await healthcheck(service, { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` }), service).toBe(1);
     }
     await deletePrefix(prefix).catch(() => undefined);

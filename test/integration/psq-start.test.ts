@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logger.js';
 import type { MeasureJobData } from '../../src/measure/measure-job.js';
 import { plan } from '../../src/plan/plan.js';
 import { fanOut, measureJobOptions } from '../../src/queues/fan-out.js';
-import { SCHEDULE_QUEUE } from '../../src/queues/queue-names.js';
+import { archiveQueueName, SCHEDULE_QUEUE } from '../../src/queues/queue-names.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { schedulerIdFor } from '../../src/queues/scheduler-sync.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
@@ -61,13 +61,24 @@ describe('psq start', () => {
       CRON_EXPRESSION: '*/5 * * * *',
       TZ: 'Europe/Oslo',
       DASHBOARD_PORT: '0',
+      DASHBOARD_HOST: '127.0.0.1',
+      DASHBOARD_USER: 'ops',
+      DASHBOARD_PASSWORD: 'pw-start-77',
     };
+    const auth = { authorization: `Basic ${Buffer.from('ops:pw-start-77').toString('base64')}` };
     const child = execa(process.execPath, [PSQ_BIN, 'start'], { env, extendEnv: false, reject: false, cwd: dir });
     const lines: Record<string, unknown>[] = [];
     child.stdout!.on('data', (chunk: Buffer) => {
       for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
     });
     await waitFor(() => lines.some((l) => l['msg'] === 'psq started'), 20_000);
+
+    // Right after start, before any job exists: the dashboard lists this stack's own queues, which
+    // are in its configuration (not found by a discovery pass up to 30 s later).
+    const dash = lines.find((l) => typeof l['url'] === 'string' && String(l['url']).endsWith('/admin/queues'));
+    const healthz = String(dash!['url']).replace('/admin/queues', '/healthz');
+    const first = (await (await fetch(healthz, { headers: auth })).json()) as { queues: Record<string, unknown> };
+    expect(Object.keys(first.queues)).toEqual(['schedule', 'measure-tp-start', 'throughput-tp-start', archiveQueueName(archiver.url)]);
 
     const cfg = testConfig({ ...env, PATH: '' });
     const schedulers = await queues.get(SCHEDULE_QUEUE).getJobSchedulers(0, -1);
@@ -78,8 +89,7 @@ describe('psq start', () => {
     await waitFor(() => archiver.distinctRecords() === 2, 20_000);
 
     // The dashboard (default role set) reports Redis and the workers connected to each queue.
-    const dash = lines.find((l) => typeof l['url'] === 'string' && String(l['url']).endsWith('/admin/queues'));
-    const health = await fetch(String(dash!['url']).replace('/admin/queues', '/healthz'));
+    const health = await fetch(healthz, { headers: auth });
     expect(health.status).toBe(200);
     const body = (await health.json()) as { redis: string; roles: string[]; queues: Record<string, { workers: number; completed: number }> };
     expect(body.redis).toBe('ok');
@@ -91,6 +101,7 @@ describe('psq start', () => {
     expect(result.exitCode).toBe(0);
     expect(lines.map((l) => l['msg'])).toEqual(expect.arrayContaining(['measure role started', 'archive role started', 'job scheduler upserted', 'shutdown complete']));
     expect(JSON.stringify(lines)).not.toContain('tok-start');
+    expect(JSON.stringify(lines)).not.toContain('pw-start-77');
     expect(lines.every((l) => typeof l['time'] === 'string' && typeof l['level'] === 'number')).toBe(true);
   });
 });

@@ -40,7 +40,7 @@ const env = (over: Record<string, string> = {}) => ({
   ...over,
 });
 
-describe('psq replay', () => {
+describe('psq replay', { timeout: 150_000 }, () => {
   it('stand-in: replaying twice over the same files leaves exactly one record per result, with the original run_id and ts', async () => {
     const round = await runPsq(['run-once'], env(), { cwd: dir });
     expect(round.exitCode, round.stdout).toBe(0);
@@ -64,9 +64,12 @@ describe('psq replay', () => {
     expect(round.exitCode).toBe(0);
     const other = await startArchiverServer({ token: TOKEN });
     try {
-      const r = await runPsq(['replay', '--since', '1h', '--category', 'mtu', '--archiver', other.url], env(), { cwd: dir });
+      // The new archiver is added to ARCHIVE_URLS first: psq sends only to configured archivers.
+      const both = env({ ARCHIVE_URLS: `${archiver.url} ${other.url}` });
+      const r = await runPsq(['replay', '--since', '1h', '--category', 'mtu', '--archiver', other.url], both, { cwd: dir });
       expect(r.exitCode, r.stdout + r.stderr).toBe(0);
       expect(other.distinctRecords()).toBe(2);
+      expect(archiver.acceptedPosts()).toBe(4); // the round's only
       expect(other.requests.every((q) => q.path.endsWith('/measurements/mtu'))).toBe(true);
       const none = await runPsq(['replay', '--since', '2001-01-01', '--until', '2001-01-02'], env(), { cwd: dir });
       expect(none.stdout).toContain('0 results');
@@ -75,13 +78,13 @@ describe('psq replay', () => {
     }
   });
 
-  it('cron-runner files without .meta are replayed with a run_id derived from the file, stable across replays', async () => {
+  it('cron-runner files without .meta are replayed (with --legacy) with a run_id derived from the file, stable across replays', async () => {
     const mtuDir = join(dir, 'data', 'mtu');
     mkdirSync(mtuDir, { recursive: true });
     const name = 'site-a@192.0.2.30_auto_20261125-100000Z_forward.json';
     writeFileSync(join(mtuDir, name), '{"schema":1,"succeeded":true,"mtu":1500}\n');
     for (let i = 0; i < 2; i++) {
-      const r = await runPsq(['replay', '--since', '2026-11-25'], env(), { cwd: dir });
+      const r = await runPsq(['replay', '--since', '2026-11-25', '--legacy'], env(), { cwd: dir });
       expect(r.exitCode, r.stdout + r.stderr).toBe(0);
     }
     expect(archiver.acceptedPosts()).toBe(2);
@@ -89,7 +92,8 @@ describe('psq replay', () => {
     const body = archiver.requests[0]!.body as { ts: string; dst: { name: string; ip: string } };
     expect(body.ts).toBe('2026-11-25T10:00:00Z');
     expect(body.dst).toEqual({ ip: '192.0.2.30', name: 'site-a' });
-    expect(readdirSync(mtuDir)).toContain(`${name}.meta`);
+    // Derived from the name each time: replay writes nothing into DATA_DIR.
+    expect(readdirSync(mtuDir)).toEqual([name]);
   });
 
   it('bad arguments: exit 2 naming each one', async () => {
@@ -100,7 +104,7 @@ describe('psq replay', () => {
   });
 });
 
-describe('psq retry-failed', () => {
+describe('psq retry-failed', { timeout: 150_000 }, () => {
   it('stand-in: deliveries refused with 401 wait in the failed set; after the token is fixed, retry-failed delivers them', async () => {
     const round = await runPsq(['run-once'], env({ AUTH_TOKEN: 'wrong-token' }), { cwd: dir });
     expect(round.exitCode).toBe(1);

@@ -13,8 +13,9 @@ import { formatSummary, roundPassed } from '../../roles/round-summary.js';
 import { runOnce } from '../../roles/run-once.js';
 import type { CliArgs } from '../args.js';
 import { openQueues, startResponder, warnAboutConfig } from '../context.js';
+import { NO_PROGRESS, type ProgressDisplay } from '../progress-display.js';
 
-export async function runOnceCommand(config: Config, args: CliArgs, logger: Logger): Promise<number> {
+export async function runOnceCommand(config: Config, args: CliArgs, logger: Logger, progress: ProgressDisplay = NO_PROGRESS): Promise<number> {
   warnAboutConfig(config, logger);
   const decision = decideBackend(config);
   logger.info({ backend: decision.name, reason: decision.reason }, 'measurement backend');
@@ -36,7 +37,8 @@ export async function runOnceCommand(config: Config, args: CliArgs, logger: Logg
     }
     roles.push(await startMeasureRole({ config, queues, backend, logger, shutdownGraceMs: config.shutdownTimeoutMs }));
     roles.push(await startArchiveRole({ config, queues, logger, shutdownGraceMs: 5_000 }));
-    const summary = await runOnce({ config, queues, logger, specs: runnable, skipped, archiveWaitMs: args.archiveWaitS * 1000 });
+    const summary = await runOnce({ config, queues, logger, specs: runnable, skipped, archiveWaitMs: args.archiveWaitS * 1000, ...(progress.live ? { onProgress: (p) => progress.show(p) } : {}) });
+    progress.clear();
     process.stdout.write(`${formatSummary(summary)}\n`);
     return roundPassed(summary) ? 0 : 1;
   } finally {

@@ -22,7 +22,14 @@ export async function startCommand(config: Config, args: CliArgs, logger: Logger
   warnAboutConfig(config, logger);
   const decision = decideBackend(config);
   const roleNames = args.roles.length > 0 ? args.roles : defaultRoles(decision);
-  const { redis, queues } = await openQueues(config, logger);
+  // Redis may come up after us (a reboot, the central stack restarting): wait for it, one line per
+  // attempt, and leave at once on SIGTERM/SIGINT meanwhile.
+  const opened = await untilSignal((stopped) => openQueues(config, logger, { stopped }));
+  if (opened === null) {
+    logger.info('stopped while waiting for Redis');
+    return 0;
+  }
+  const { redis, queues } = opened;
   const roles: Role[] = [];
   // The scheduler fans out the whole plan: in a fleet the testpoints' backends may differ, and a
   // measure worker reports what its backend cannot measure as skipped.
@@ -69,4 +76,20 @@ export async function startCommand(config: Config, args: CliArgs, logger: Logger
       onSecondSignal: (signal) => logger.warn({ signal }, 'second signal: exiting at once'),
     });
   });
+}
+
+/** Runs `task` with a promise that settles on the first SIGTERM/SIGINT; the listeners are removed after. */
+async function untilSignal<T>(task: (stopped: Promise<void>) => Promise<T>): Promise<T> {
+  let onSignal: () => void = () => undefined;
+  const stopped = new Promise<void>((r) => {
+    onSignal = r;
+  });
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    return await task(stopped);
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }

@@ -4,7 +4,7 @@ import { needsHosts } from '../../../src/cli/context.js';
 
 describe('psq command line', () => {
   it('start with no role leaves the choice of the default set to the backend', () => {
-    expect(parseCliArgs(['start'])).toEqual({ ok: true, args: { command: 'start', roles: [], envFile: null, archiveWaitS: 120, since: null, until: null, category: null, archiver: null, enqueueOnly: false } });
+    expect(parseCliArgs(['start'])).toEqual({ ok: true, args: { command: 'start', roles: [], envFile: null, archiveWaitS: 120, since: null, until: null, category: null, archiver: null, enqueueOnly: false, from: null, legacy: false } });
   });
   it('start with named roles', () => {
     expect(parseCliArgs(['start', 'measure', 'archive', 'measure'])).toMatchObject({ ok: true, args: { roles: ['measure', 'archive'] } });
@@ -27,6 +27,11 @@ describe('psq command line', () => {
     });
     expect(parseCliArgs(['replay'])).toEqual({ ok: false, error: 'replay needs --since TIME' });
     expect(parseCliArgs(['retry-failed', '--since', '1h'])).toEqual({ ok: false, error: '--since only goes with replay' });
+    expect(parseCliArgs(['replay', '--since', '24h', '--legacy'])).toMatchObject({ ok: true, args: { legacy: true, from: null } });
+    expect(parseCliArgs(['retry-failed', '--from', 'http://old/ps', '--category', 'rtt'])).toMatchObject({ ok: true, args: { from: 'http://old/ps', category: 'rtt', legacy: false } });
+    expect(parseCliArgs(['retry-failed', '--legacy'])).toEqual({ ok: false, error: '--legacy only goes with replay' });
+    expect(parseCliArgs(['replay', '--since', '1h', '--from', 'http://old/ps'])).toEqual({ ok: false, error: '--from only goes with retry-failed' });
+    expect(parseCliArgs(['retry-failed', '--from'])).toEqual({ ok: false, error: '--from needs a value' });
   });
 });
 

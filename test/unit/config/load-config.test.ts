@@ -55,6 +55,7 @@ describe('loadConfig defaults', () => {
       measureAttempts: 2,
       measureRetryDelayMs: 30_000,
       measureConcurrency: 4,
+      maxResultBytes: 8 * 1024 * 1024,
       stalledIntervalMs: 30_000,
       shutdownTimeoutMs: 60_000,
       archiveFailed: true,
@@ -68,12 +69,14 @@ describe('loadConfig defaults', () => {
       archiveFailedKeepDays: 30,
       logLevel: 'info',
       logPretty: false,
+      logFormat: 'auto',
       dashboardPort: 3000,
       dashboardHost: '127.0.0.1',
       dashboardUser: null,
       dashboardPassword: null,
       dashboardPublic: false,
       dashboardReadOnly: false,
+      dashboardAllowedHosts: [],
     });
   });
 

@@ -53,10 +53,23 @@ describe('dashboard configuration', () => {
     expect(error({ DASHBOARD_USER: 'o:ps', DASHBOARD_PASSWORD: 'pw-1234' }).problems.map((p) => p.variable)).toEqual(['DASHBOARD_USER']);
   });
 
+  it('reads DASHBOARD_ALLOWED_HOSTS (empty: none), names the entries it cannot read', () => {
+    expect(loadConfig(base, context).dashboardAllowedHosts).toEqual([]);
+    const c = loadConfig({ ...base, DASHBOARD_ALLOWED_HOSTS: 'psq.example.net, PSQ.example.net., dash.example.org:8443,[2001:db8::7]' }, context);
+    expect(c.dashboardAllowedHosts).toEqual([
+      { host: 'psq.example.net', port: null },
+      { host: 'dash.example.org', port: 8443 },
+      { host: '2001:db8::7', port: null },
+    ]);
+    const e = error({ DASHBOARD_ALLOWED_HOSTS: 'ok.example, https://psq.example.net/, x:99999' });
+    expect(e.problems.map((p) => [p.variable, p.value])).toEqual([['DASHBOARD_ALLOWED_HOSTS', 'https://psq.example.net/, x:99999']]);
+    expect(e.message).toMatch(/optional :port/);
+  });
+
   it('documents the variables, the password as a secret', () => {
     expect(variable('DASHBOARD_PASSWORD').secret).toBe(true);
     expect(variable('DASHBOARD_PASSWORD').group).toBe('dashboard');
-    for (const n of ['DASHBOARD_PORT', 'DASHBOARD_HOST', 'DASHBOARD_USER', 'DASHBOARD_PUBLIC', 'DASHBOARD_READ_ONLY']) expect(variable(n).group).toBe('dashboard');
+    for (const n of ['DASHBOARD_PORT', 'DASHBOARD_HOST', 'DASHBOARD_USER', 'DASHBOARD_PUBLIC', 'DASHBOARD_READ_ONLY', 'DASHBOARD_ALLOWED_HOSTS']) expect(variable(n).group).toBe('dashboard');
   });
 });
 

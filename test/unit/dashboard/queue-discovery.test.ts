@@ -1,6 +1,6 @@
 // Which Redis keys reveal a deployment queue, and the order the board lists them in.
 import { describe, expect, it } from 'vitest';
-import { isArchiveQueue, isDeploymentQueue, queueNameFromKey, sortQueueNames } from '../../../src/dashboard/queue-discovery.js';
+import { configuredQueueNames, isArchiveQueue, isDeploymentQueue, queueNameFromKey, sortQueueNames } from '../../../src/dashboard/queue-discovery.js';
 import { archiveQueueName } from '../../../src/queues/queue-names.js';
 
 describe('queueNameFromKey', () => {
@@ -39,5 +39,22 @@ describe('deployment queues', () => {
       'throughput-tp2',
       'archive-b-1',
     ]);
+  });
+});
+
+describe('configuredQueueNames', () => {
+  const config = { testpoint: 'tp-start', archiveUrls: ['https://b.example.org/ps', 'http://127.0.0.1:8080/ps'] };
+
+  it("a stack that runs the testpoint's measure worker or scheduler: schedule, its measure and throughput queues, one per archiver", () => {
+    const all = ['schedule', 'measure-tp-start', 'throughput-tp-start', archiveQueueName('http://127.0.0.1:8080/ps'), archiveQueueName('https://b.example.org/ps')];
+    expect(configuredQueueNames(config, ['scheduler', 'measure', 'archive', 'dashboard'])).toEqual(all);
+    expect(configuredQueueNames(config, ['measure', 'dashboard'])).toEqual(all);
+    expect(configuredQueueNames(config, ['scheduler', 'dashboard'])).toEqual(all);
+    for (const name of all) expect(isDeploymentQueue(name), name).toBe(true);
+  });
+
+  it('a dashboard running alone (central stack): no testpoint queues, its TESTPOINT is only a hostname default there', () => {
+    expect(configuredQueueNames(config, ['dashboard'])).toEqual(['schedule', archiveQueueName('http://127.0.0.1:8080/ps'), archiveQueueName('https://b.example.org/ps')]);
+    expect(configuredQueueNames({ testpoint: 'x', archiveUrls: [] }, ['dashboard', 'archive'])).toEqual(['schedule']);
   });
 });

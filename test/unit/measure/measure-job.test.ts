@@ -44,7 +44,44 @@ describe('measure job validation (job data is untrusted)', () => {
   });
 
   it('refuses non-object data and a bad slot', () => {
-    expect(validateMeasureJob('x', 'tp1')).toEqual(['job data is not an object']);
+    expect(validateMeasureJob('x', 'tp1')).toEqual(['job data "x" is not an object']);
     expect(validateMeasureJob(job({}, -5), 'tp1').join()).toMatch(/slotMs/);
+  });
+
+  it('a category must belong to the queue the job was taken from', () => {
+    expect(validateMeasureJob(job(), 'tp1', 'throughput-tp1')).toEqual([]);
+    expect(validateMeasureJob(job(), 'tp1', 'measure-tp1')).toEqual([
+      'spec.category "throughput" does not belong on queue measure-tp1 (throughput runs on throughput-tp1)',
+    ]);
+    const rtt = job({ category: 'rtt', tool: null, direction: 'forward', args: [] });
+    expect(validateMeasureJob(rtt, 'tp1', 'measure-tp1')).toEqual([]);
+    expect(validateMeasureJob(rtt, 'tp1', 'throughput-tp1').join()).toMatch(/spec\.category "rtt" does not belong on queue throughput-tp1/);
+  });
+
+  it('quotes offending values clipped, so a huge field never makes a huge reason', () => {
+    const problems = validateMeasureJob(job({ tool: 'z'.repeat(60_000), dest: { ip: 'q'.repeat(1000), name: 'n' } }), 'tp1');
+    expect(problems.length).toBeGreaterThan(0);
+    for (const p of problems) expect(p.length).toBeLessThan(400);
+    expect(problems.join()).toContain('…(60002 chars)');
+  });
+
+  it('refuses job data over 64 KiB before looking at it', () => {
+    expect(validateMeasureJob({ ...job(), pad: 'x'.repeat(70_000) }, 'tp1')).toEqual([expect.stringMatching(/^job data is 70\d{3} bytes, over the 65536-byte limit/)]);
+  });
+
+  it.each([
+    ['null', null],
+    ['a number', 5],
+    ['an array', []],
+    ['spec null', { spec: null, slotMs: 1 }],
+    ['spec an array', { spec: [1], slotMs: 1 }],
+    ['dest an array', { spec: { ...spec, dest: [] }, slotMs: 1 }],
+    ['dest with number ip', { spec: { ...spec, dest: { ip: 1, name: 2 } }, slotMs: 1 }],
+    ['args null', { spec: { ...spec, args: null }, slotMs: 1 }],
+    ['args of objects', { spec: { ...spec, args: [{}] }, slotMs: 1 }],
+    ['everything null', { spec: { testpoint: null, category: null, tool: null, dest: null, source: null, direction: null, args: null }, slotMs: null }],
+  ])('odd data (%s) gives problems, never a TypeError', (_name, data) => {
+    expect(() => validateMeasureJob(data, 'tp1', 'measure-tp1')).not.toThrow();
+    expect(validateMeasureJob(data, 'tp1', 'measure-tp1').length).toBeGreaterThan(0);
   });
 });

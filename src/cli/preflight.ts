@@ -1,0 +1,114 @@
+// Checks of the configuration against this machine, before anything starts: the directories, files and
+// ports a command is about to use. Problems come back in the configuration's own form, so main reports
+// them together with the rest (exit 2, every problem at once, no stack trace).
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { createArchiveDispatchers } from '../archive/dispatchers.js';
+import type { Config } from '../config/config.js';
+import type { ConfigProblem } from '../errors.js';
+import type { CliArgs, RoleName } from './args.js';
+
+type Command = Pick<CliArgs, 'command' | 'roles'>;
+
+/** `start` with no roles named runs scheduler, measure, archive and dashboard (and maybe responder). */
+function startsRole(args: Command, role: RoleName): boolean {
+  return args.command === 'start' && (args.roles.length === 0 || args.roles.includes(role));
+}
+
+/** Which checks a command needs: only what it will really use. */
+export function checksFor(args: Command): { dataDir: boolean; caFile: boolean; dashboardPort: boolean } {
+  return {
+    dataDir: args.command === 'run-once' || startsRole(args, 'measure'),
+    caFile: ['run-once', 'replay', 'retry-failed'].includes(args.command) || startsRole(args, 'archive'),
+    dashboardPort: startsRole(args, 'dashboard'),
+  };
+}
+
+/** `already` are the problems found so far: a variable already reported is not checked again. */
+export async function environmentProblems(config: Config, args: Command, already: readonly ConfigProblem[] = []): Promise<ConfigProblem[]> {
+  const reported = new Set(already.map((p) => p.variable));
+  const want = checksFor(args);
+  const problems: ConfigProblem[] = [];
+  if (want.dataDir && !reported.has('DATA_DIR')) {
+    const why = await dataDirProblem(config.dataDir);
+    if (why !== null) problems.push({ variable: 'DATA_DIR', value: config.dataDir, expected: `a directory psq can create and write results in (${why})` });
+  }
+  if (want.caFile && config.archiveCaFile !== null && !reported.has('ARCHIVE_CA_FILE')) {
+    const why = caFileProblem(config);
+    if (why !== null) problems.push({ variable: 'ARCHIVE_CA_FILE', value: config.archiveCaFile, expected: `a readable PEM file with the archiver's CA certificate (${why})` });
+  }
+  if (want.dashboardPort && config.dashboardPort !== 0 && !reported.has('DASHBOARD_PORT') && !reported.has('DASHBOARD_HOST')) {
+    const why = await portProblem(config.dashboardHost, config.dashboardPort);
+    if (why !== null) {
+      problems.push({ variable: 'DASHBOARD_PORT', value: String(config.dashboardPort), expected: `a port free on ${config.dashboardHost} for the dashboard (${why})` });
+    }
+  }
+  return problems;
+}
+
+/**
+ * null when results can be written under `dir`: it is a writable directory, or it does not exist yet
+ * and its nearest existing parent is one (psq creates it later). Nothing is created here, so a start
+ * refused for another reason leaves no trace.
+ */
+export async function dataDirProblem(dir: string): Promise<string | null> {
+  const target = resolve(dir);
+  let existing = target;
+  for (;;) {
+    try {
+      const info = await stat(existing);
+      if (!info.isDirectory()) return existing === target ? 'it is not a directory (ENOTDIR)' : `cannot create it: ${existing} is not a directory (ENOTDIR)`;
+      break;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // ENOTDIR: a file somewhere above; walking up finds it and names it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') return `cannot look at it: ${errnoText(err)}`;
+      const parent = dirname(existing);
+      if (parent === existing) return 'cannot create it: no existing parent directory';
+      existing = parent;
+    }
+  }
+  try {
+    // access() also reports a read-only filesystem (EROFS), which permissions alone would not show.
+    await access(existing, constants.W_OK | constants.X_OK);
+  } catch (err) {
+    return existing === target ? `cannot write in it: ${errnoText(err)}` : `cannot create it in ${existing}: ${errnoText(err)}`;
+  }
+  if (existing !== target) return null;
+  const probe = join(target, `.psq-write-check-${randomBytes(4).toString('hex')}`);
+  try {
+    await writeFile(probe, '');
+  } catch (err) {
+    return `cannot write in it: ${errnoText(err)}`;
+  } finally {
+    await rm(probe, { force: true }).catch(() => undefined);
+  }
+  return null;
+}
+
+function caFileProblem(config: Config): string | null {
+  try {
+    // The same reading the archive worker does at start, so both agree on what is acceptable.
+    void createArchiveDispatchers({ archiveCaFile: config.archiveCaFile, archiveTimeoutMs: config.archiveTimeoutMs, archiveInsecureTls: false }).close();
+    return null;
+  } catch (err) {
+    return (err as Error).message.replace(/^ARCHIVE_CA_FILE=.*?: /, '');
+  }
+}
+
+/** null when something can listen on host:port right now (it is released again at once). */
+export function portProblem(host: string, port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (err) => resolve(`${errnoText(err)}${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? ': another program listens there' : ''}`));
+    server.listen(port, host, () => server.close(() => resolve(null)));
+  });
+}
+
+function errnoText(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  return e.code ?? e.message;
+}
