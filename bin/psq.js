@@ -1,10 +1,6 @@
 #!/usr/bin/env node
-// psq launcher: runs the TypeScript sources through tsx, so `npx psq` works right after `npm ci`.
-import { register } from 'tsx/esm/api';
+// psq launcher: runs the compiled build in dist/ (`npm run build`; `npm ci` builds it through the
+// `prepare` script). No TypeScript at run time: tsx and the compiler are development tools only.
+import { runMain } from '../dist/src/cli/run-main.js';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-const code = await main(process.argv.slice(2));
-// Let stdout drain before leaving; pino writes synchronously to fds.
-process.exitCode = code;
-setImmediate(() => process.exit(code));
+await runMain(process.argv.slice(2));

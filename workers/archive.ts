@@ -1,5 +1,5 @@
-// Entrypoint for the archive role alone (one deployable process): `tsx workers/archive.ts`.
-import { main } from '../src/cli/main.js';
+// The archive role alone, as one deployable process: `node dist/workers/archive.js` is `psq start archive`
+// (the same code, src/cli/commands/start.ts); further arguments such as --env-file pass through.
+import { runMain } from '../src/cli/run-main.js';
 
-process.exitCode = await main(['start', 'archive', ...process.argv.slice(2)]);
-process.exit(process.exitCode);
+await runMain(['start', 'archive', ...process.argv.slice(2)]);

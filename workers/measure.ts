@@ -1,5 +1,5 @@
-// Entrypoint for the measure role alone (one deployable process): `tsx workers/measure.ts`.
-import { main } from '../src/cli/main.js';
+// The measure role alone, as one deployable process: `node dist/workers/measure.js` is `psq start measure`
+// (the same code, src/cli/commands/start.ts); further arguments such as --env-file pass through.
+import { runMain } from '../src/cli/run-main.js';
 
-process.exitCode = await main(['start', 'measure', ...process.argv.slice(2)]);
-process.exit(process.exitCode);
+await runMain(['start', 'measure', ...process.argv.slice(2)]);

@@ -1,5 +1,5 @@
-// Entrypoint for the scheduler role alone (one deployable process): `tsx workers/scheduler.ts`.
-import { main } from '../src/cli/main.js';
+// The scheduler role alone, as one deployable process: `node dist/workers/scheduler.js` is `psq start scheduler`
+// (the same code, src/cli/commands/start.ts); further arguments such as --env-file pass through.
+import { runMain } from '../src/cli/run-main.js';
 
-process.exitCode = await main(['start', 'scheduler', ...process.argv.slice(2)]);
-process.exit(process.exitCode);
+await runMain(['start', 'scheduler', ...process.argv.slice(2)]);

@@ -1,17 +1,9 @@
 // psq: the command-line entry point. Only src/cli/ and workers/ read process.env, signals or exit.
-import { ConfigError } from '../errors.js';
-import { createLogger, resolveLogFormat } from '../logger.js';
-import { RedisUnavailableError } from '../queues/embedded-redis.js';
-import { RedisConnectError } from '../queues/redis-check.js';
 import { parseCliArgs, USAGE } from './args.js';
-import { replayCommand, retryFailedCommand } from './commands/deliveries.js';
-import { healthCommand } from './commands/health.js';
-import { listTests, planCommand } from './commands/plan.js';
-import { runOnceCommand } from './commands/run-once.js';
-import { startCommand } from './commands/start.js';
-import { checkedConfigFrom } from './context.js';
-import { progressOn, setProgressDisplay } from './progress-display.js';
-import { StatusLine } from './status-line.js';
+
+// Every other module is imported when its command runs (`await import(…)` below): `psq help`,
+// `list-tests` and the compose health checks start without loading bullmq, express, bull-board,
+// undici or execa.
 
 export async function main(argv: readonly string[]): Promise<number> {
   const parsed = parseCliArgs(argv);
@@ -25,16 +17,24 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (args.command === 'list-tests') {
+    const { listTests } = await import('./commands/list-tests.js');
     process.stdout.write(`${listTests()}\n`);
     return 0;
   }
+  const { checkedConfigFrom } = await import('./checked-config.js');
   const { config, problems } = await checkedConfigFrom(args);
   if (problems.length > 0) {
+    const { ConfigError } = await import('../errors.js');
     process.stderr.write(`psq: ${new ConfigError(problems).message}\nNothing was enqueued. See env.template for every variable.\n`);
     return 2;
   }
-  if (args.command === 'plan') return planCommand(config);
-  if (args.command === 'health') return healthCommand(config, args.roles);
+  if (args.command === 'plan') return (await import('./commands/plan.js')).planCommand(config);
+  if (args.command === 'health') return (await import('./commands/health.js')).healthCommand(config, args.roles);
+  const [{ createLogger, resolveLogFormat }, { progressOn, setProgressDisplay }, { StatusLine }] = await Promise.all([
+    import('../logger.js'),
+    import('./progress-display.js'),
+    import('./status-line.js'),
+  ]);
   // run-once keeps stdout for its summary; the long-running roles log to stdout. At a terminal the
   // one-shot commands keep a progress line under their log lines (on stderr).
   const logStream = args.command === 'start' ? process.stdout : process.stderr;
@@ -50,16 +50,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     switch (args.command) {
       case 'start':
-        return await startCommand(config, args, logger);
+        return await (await import('./commands/start.js')).startCommand(config, args, logger);
       case 'replay':
-        return await replayCommand(config, args, logger);
+        return await (await import('./commands/deliveries.js')).replayCommand(config, args, logger);
       case 'retry-failed':
-        return await retryFailedCommand(config, args, logger);
+        return await (await import('./commands/deliveries.js')).retryFailedCommand(config, args, logger);
       default:
-        return await runOnceCommand(config, args, logger, progress);
+        return await (await import('./commands/run-once.js')).runOnceCommand(config, args, logger, progress);
     }
   } catch (err) {
     progress.clear();
+    const [{ RedisUnavailableError }, { RedisConnectError }] = await Promise.all([import('../queues/embedded-redis.js'), import('../queues/redis-check.js')]);
     if (err instanceof RedisUnavailableError) {
       process.stderr.write(`psq: ${err.message}\n`);
       return 2;

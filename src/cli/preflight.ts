@@ -6,7 +6,6 @@ import { constants } from 'node:fs';
 import { access, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { createArchiveDispatchers } from '../archive/dispatchers.js';
 import type { Config } from '../config/config.js';
 import type { ConfigProblem } from '../errors.js';
 import type { CliArgs, RoleName } from './args.js';
@@ -37,7 +36,7 @@ export async function environmentProblems(config: Config, args: Command, already
     if (why !== null) problems.push({ variable: 'DATA_DIR', value: config.dataDir, expected: `a directory psq can create and write results in (${why})` });
   }
   if (want.caFile && config.archiveCaFile !== null && !reported.has('ARCHIVE_CA_FILE')) {
-    const why = caFileProblem(config);
+    const why = await caFileProblem(config);
     if (why !== null) problems.push({ variable: 'ARCHIVE_CA_FILE', value: config.archiveCaFile, expected: `a readable PEM file with the archiver's CA certificate (${why})` });
   }
   if (want.dashboardPort && config.dashboardPort !== 0 && !reported.has('DASHBOARD_PORT') && !reported.has('DASHBOARD_HOST')) {
@@ -89,7 +88,9 @@ export async function dataDirProblem(dir: string): Promise<string | null> {
   return null;
 }
 
-function caFileProblem(config: Config): string | null {
+async function caFileProblem(config: Config): Promise<string | null> {
+  // Imported here, not above: undici is loaded only by the commands that deliver (psq health stays quick).
+  const { createArchiveDispatchers } = await import('../archive/dispatchers.js');
   try {
     // The same reading the archive worker does at start, so both agree on what is acceptable.
     void createArchiveDispatchers({ archiveCaFile: config.archiveCaFile, archiveTimeoutMs: config.archiveTimeoutMs, archiveInsecureTls: false }).close();

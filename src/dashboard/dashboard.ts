@@ -2,6 +2,7 @@
 import type { RedisOptions } from 'bullmq';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
+import { withTimeout } from '../async.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import { createDashboardApp } from './app.js';
@@ -12,7 +13,7 @@ import { JobEventRecorder } from './job-events.js';
 import { createDashboardMetrics, type DashboardMetrics } from './metrics.js';
 import { PendingArchiveScanner } from './pending-archive.js';
 import { configuredQueueNames } from './queue-discovery.js';
-import { QueueWatch, withTimeout } from './queue-watch.js';
+import { QueueWatch } from './queue-watch.js';
 import { refreshScrapeGauges } from './scrape.js';
 
 export type DashboardConfig = Pick<

@@ -3,7 +3,7 @@
 // (orchestrators kill a process whose health check hangs).
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { withTimeout } from './queue-watch.js';
+import { withTimeout } from '../async.js';
 import { pingRedis } from './scrape.js';
 
 export const HEALTH_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed'] as const;

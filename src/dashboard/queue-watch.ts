@@ -2,6 +2,7 @@
 // QueueEvents listener per queue, and tells the board about each new one.
 import { Queue, QueueEvents, type RedisOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { withTimeout } from '../async.js';
 import type { Logger } from '../logger.js';
 import type { JobEventRecorder } from './job-events.js';
 import { discoverQueueNames, sortQueueNames } from './queue-discovery.js';
@@ -23,17 +24,6 @@ export interface QueueWatchOptions {
 interface Watched {
   readonly queue: Queue;
   readonly events: QueueEvents;
-}
-
-/** Resolves `work`, or rejects after `ms`: nothing the dashboard does may hang on Redis. */
-export function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    // A deadline alone must not keep the process alive.
-    timer.unref();
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class QueueWatch {

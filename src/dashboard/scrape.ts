@@ -2,12 +2,13 @@
 // Bounded in time: a scrape during a Redis outage answers quickly with psq_redis_up 0 and the
 // event-driven metrics, instead of hanging Prometheus.
 import type { Redis } from 'ioredis';
+import { withTimeout } from '../async.js';
 import type { Logger } from '../logger.js';
 import type { JobEventRecorder } from './job-events.js';
 import { QUEUE_STATES, type DashboardMetrics } from './metrics.js';
 import type { ArchiverBacklog, PendingArchiveScanner } from './pending-archive.js';
 import { isArchiveQueue } from './queue-discovery.js';
-import { withTimeout, type QueueWatch } from './queue-watch.js';
+import type { QueueWatch } from './queue-watch.js';
 
 export interface ScrapeDeps {
   readonly control: Redis;

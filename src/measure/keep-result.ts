@@ -1,7 +1,7 @@
 // Keeping a result on disk: the result file and its .meta, both or neither, never a .partial left
 // behind. Keeping is not delivering: a disk that is full (ENOSPC) or read-only (EROFS) must not
 // cost the archivers the result, so failure is an answer here, not an exception.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { metaPath } from './result-path.js';
@@ -18,15 +18,17 @@ export function errnoOf(err: unknown): string {
 }
 
 /**
- * Writes `text` at `plannedFile` (or a free collision name beside it, never replacing a result) and
- * then `meta` beside it. When either fails, whatever was written is removed again.
+ * Writes the result at `plannedFile` (or a free collision name beside it, never replacing a result)
+ * and then `meta` beside it. The result is in-memory text, or a file to copy (a backend's output,
+ * possibly on another filesystem). When either write fails, whatever was written is removed again.
  */
-export async function keepResult(plannedFile: string, text: string, meta: string): Promise<KeepOutcome> {
+export async function keepResult(plannedFile: string, content: string | { readonly file: string }, meta: string): Promise<KeepOutcome> {
   const temp = tempPathFor(plannedFile);
   let file: string | null = null;
   try {
     await makeDirectory(dirname(plannedFile));
-    await writeFileSynced(temp, text);
+    if (typeof content === 'string') await writeFileSynced(temp, content);
+    else await copyFile(content.file, temp);
     file = await moveIntoPlace(temp, plannedFile);
     await writeFileAtomic(metaPath(file), meta);
     return { kept: true, file };

@@ -1,4 +1,5 @@
 // The measure worker's job processor: validate, run the backend, keep the result, hand it to archivers.
+// It does the I/O only; whether to skip, wait, refuse, retry or record is measure-decision.ts's (pure).
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { ArchiveJobData, ArchiveJobRef } from '../archive/archive-job.js';
 import { archiveJobOptions } from '../archive/archive-processor.js';
@@ -9,13 +10,13 @@ import { archiveJobId, runIdFor } from '../plan/job-id.js';
 import type { MeasurementSpec } from '../plan/measurement-spec.js';
 import type { MeasureBackend } from './backend.js';
 import { validateMeasureJob, type MeasureJobData } from './measure-job.js';
-import { clipText, refusalReason } from '../queues/job-data-bounds.js';
+import { refusalReason } from '../queues/job-data-bounds.js';
 import { boundText, keepOversizedResult, oversizedResultReason, readBoundedResult } from './result-size.js';
 import { interpretResult } from './read-result.js';
 import { resolveSource } from './resolve-source.js';
 import { measurementTs, resultPath } from './result-path.js';
-import { isBusyAnswer } from './busy-answer.js';
-import { busyWaitDecision, busyWaitsOf, DEFAULT_BUSY_WAIT, type BusyWaitPolicy } from './busy-wait.js';
+import { busyWaitsOf, DEFAULT_BUSY_WAIT, type BusyWaitPolicy } from './busy-wait.js';
+import { decideMeasureOutcome, type RunResult } from './measure-decision.js';
 import { keepResult, scratchFileFor, type KeepOutcome } from './keep-result.js';
 import { findEarlierRun, recordMeasured } from './measured-marker.js';
 import type { PlannedSpecs } from './planned-specs.js';
@@ -35,11 +36,6 @@ export type MeasureConfig = Pick<
   | 'archiveFailedKeepDays'
   | 'maxResultBytes'
 >;
-
-/** A tool's chatter kept in a "no result" record (it goes to every archiver, through Redis). */
-const MAX_DIAGS_CHARS = 16 * 1024;
-/** A result's own error quoted in the job's failedReason. */
-const MAX_ERROR_CHARS = 1000;
 
 export interface MeasureOutcome {
   readonly resultFile: string | null;
@@ -126,7 +122,14 @@ export function createMeasureProcessor(deps: MeasureDeps) {
     }
     const jobId = String(job.id);
     const attempt = job.attemptsMade + 1;
-    const isFinalAttempt = attempt >= (job.opts.attempts ?? 1);
+    // What the decision needs besides what happened: measure-decision.ts decides, this does the I/O.
+    const context = {
+      attempt,
+      maxAttempts: job.opts.attempts ?? 1,
+      archiveFailed: config.archiveFailed,
+      busyWaits: busyWaitsOf(job.data),
+      busyWait: deps.busyWait ?? DEFAULT_BUSY_WAIT,
+    };
     const log = deps.logger.child({
       jobId,
       category: spec.category,
@@ -139,8 +142,9 @@ export function createMeasureProcessor(deps: MeasureDeps) {
 
     const support = backend.supports(spec);
     if (!support.ok) {
-      log.warn({ backend: backend.name, reason: support.reason }, 'measurement skipped: not measurable with this backend');
-      return { resultFile: null, runId: null, ts: null, succeeded: false, archived: false, archiveJobs: [], skipped: support.reason };
+      const skip = decideMeasureOutcome({ ...context, happened: { kind: 'unsupported', reason: support.reason } });
+      log.warn({ backend: backend.name, reason: skip.reason }, 'measurement skipped: not measurable with this backend');
+      return { resultFile: null, runId: null, ts: null, succeeded: false, archived: false, archiveJobs: [], skipped: skip.reason };
     }
 
     let source: string | null = null;
@@ -157,11 +161,12 @@ export function createMeasureProcessor(deps: MeasureDeps) {
     if (earlier) {
       const { meta, raw, file, failure } = earlier;
       log.warn({ resultFile: file, ts: meta.ts }, 'this attempt was measured already (its first run lost the job lock); reusing that result instead of measuring again');
-      if (!meta.succeeded && !isFinalAttempt) throw new MeasurementFailedError(failure ?? 'measurement failed');
-      const archiveJobs = meta.archived ? await enqueueArchives(jobId, spec, meta, raw, file) : [];
-      const again: MeasureOutcome = { resultFile: file, runId: meta.run_id, ts: meta.ts, succeeded: meta.succeeded, archived: meta.archived, archiveJobs, skipped: null, keptOnDisk: true, keepError: null };
+      const decision = decideMeasureOutcome({ ...context, happened: { kind: 'measured-before', succeeded: meta.succeeded, archived: meta.archived, failure } });
+      if (decision.kind === 'retry') throw new MeasurementFailedError(decision.failure);
+      const archiveJobs = decision.archived ? await enqueueArchives(jobId, spec, meta, raw, file) : [];
+      const again: MeasureOutcome = { resultFile: file, runId: meta.run_id, ts: meta.ts, succeeded: decision.succeeded, archived: decision.archived, archiveJobs, skipped: null, keptOnDisk: true, keepError: null };
       await job.updateProgress({ ...again });
-      if (!meta.succeeded) throw new MeasurementFailedError(failure ?? 'measurement failed');
+      if (decision.failure !== null) throw new MeasurementFailedError(decision.failure);
       return again;
     }
 
@@ -204,19 +209,38 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       await scratch.dispose();
     }
     const durationMs = Date.now() - startedAt.getTime();
-    if (signal?.aborted) {
-      // Cut short by a shutdown: not the measurement's fault, so it must not use up an attempt.
-      log.warn({ durationMs }, 'measurement interrupted by shutdown; it will run again');
-      await job.moveToDelayed(Date.now() + 1000, token);
-      throw new DelayedError('measurement interrupted by shutdown; it will run again');
-    }
+    const result: RunResult =
+      outcome.kind === 'tool-missing' ? { kind: 'tool-missing', message: outcome.message }
+      : outcome.kind === 'no-result' ? { kind: 'no-result', reason: outcome.reason }
+      : oversized !== null ? { kind: 'oversized' }
+      : { kind: 'read', content: interpretResult(text) };
+    const decision = decideMeasureOutcome({
+      ...context,
+      happened: { kind: 'ran', aborted: signal?.aborted === true, result, backendName: backend.name, diags: outcome.kind === 'tool-missing' ? '' : outcome.diags },
+    });
 
-    if (outcome.kind === 'tool-missing') {
-      log.error({ durationMs }, outcome.message);
-      throw new UnrecoverableError(outcome.message);
+    if (decision.kind === 'wait') {
+      if (decision.cause === 'shutdown') {
+        // Cut short by a shutdown: not the measurement's fault, so it must not use up an attempt.
+        log.warn({ durationMs }, 'measurement interrupted by shutdown; it will run again');
+        await job.moveToDelayed(Date.now() + decision.delayMs, token);
+        throw new DelayedError('measurement interrupted by shutdown; it will run again');
+      }
+      const seconds = Math.round(decision.delayMs / 1000);
+      log.warn(
+        { durationMs, busyWait: decision.busyWaits, maxBusyWaits: decision.maxBusyWaits, delayMs: decision.delayMs },
+        `iperf3 server at ${spec.dest.ip} is busy (another test is running); waiting ${seconds} s, not counted as an attempt`,
+      );
+      await job.updateData({ ...job.data, busyWaits: decision.busyWaits } as MeasureJobData);
+      await job.moveToDelayed(Date.now() + decision.delayMs, token);
+      throw new DelayedError(`iperf3 server at ${spec.dest.ip} is busy; waiting ${seconds} s`);
     }
-    if (oversized !== null) {
-      // Not retried: the same test would write as much again.
+    if (decision.kind === 'refuse') {
+      if (decision.cause === 'tool-missing') {
+        log.error({ durationMs }, decision.reason);
+        throw new UnrecoverableError(decision.reason);
+      }
+      if (oversized === null) throw new Error('oversized-result decision without an oversized result');
       const file = oversized.keep.kept ? oversized.keep.file : null;
       const reason = oversizedResultReason(oversized.bytes, config.maxResultBytes, file);
       const meta = resultMeta(false, false);
@@ -227,53 +251,22 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       log.error({ durationMs, resultFile: file, bytes: oversized.bytes, maxResultBytes: config.maxResultBytes }, reason);
       throw new UnrecoverableError(reason);
     }
-    const content = outcome.kind === 'ran' ? interpretResult(text) : { kind: 'no-result' as const, reason: outcome.reason };
-
-    if (content.kind === 'result' && isBusyAnswer(content.raw)) {
-      // Another client is testing against that iperf3 server: nothing was measured, so this is a
-      // wait, not a failed attempt (BullMQ counts no attempt for a DelayedError), up to a bound.
-      const decision = busyWaitDecision(busyWaitsOf(job.data), deps.busyWait ?? DEFAULT_BUSY_WAIT);
-      if (decision.wait) {
-        const seconds = Math.round(decision.delayMs / 1000);
-        log.warn(
-          { durationMs, busyWait: decision.waitNumber, maxBusyWaits: (deps.busyWait ?? DEFAULT_BUSY_WAIT).maxWaits, delayMs: decision.delayMs },
-          `iperf3 server at ${spec.dest.ip} is busy (another test is running); waiting ${seconds} s, not counted as an attempt`,
-        );
-        await job.updateData({ ...job.data, busyWaits: decision.waitNumber } as MeasureJobData);
-        await job.moveToDelayed(Date.now() + decision.delayMs, token);
-        throw new DelayedError(`iperf3 server at ${spec.dest.ip} is busy; waiting ${seconds} s`);
-      }
-      log.warn({ busyWaits: decision.waited }, `iperf3 server at ${spec.dest.ip} was still busy after ${decision.waited} waits; counted as a failed attempt`);
+    if (decision.kind === 'retry' && decision.cause === 'no-result') {
+      log.warn({ durationMs, reason: decision.reason }, 'measurement gave no result; will retry');
+      throw new MeasurementFailedError(decision.failure);
+    }
+    if (decision.busyGaveUpAfter !== null) {
+      log.warn({ busyWaits: decision.busyGaveUpAfter }, `iperf3 server at ${spec.dest.ip} was still busy after ${decision.busyGaveUpAfter} waits; counted as a failed attempt`);
     }
 
-    let raw: Record<string, unknown>;
-    let succeeded: boolean;
-    let failure: string | null;
-    if (content.kind === 'no-result') {
-      if (!isFinalAttempt) {
-        log.warn({ durationMs, reason: content.reason }, 'measurement gave no result; will retry');
-        throw new MeasurementFailedError(`no result: ${content.reason}`);
-      }
-      // The last attempt: keep a record anyway, in pScheduler's failure shape, so the gap is
-      // visible on disk and to the archivers instead of silently missing.
-      raw = {
-        schema: 1,
-        succeeded: false,
-        error: `no result: ${content.reason}`,
-        diags: `written by perfsonar-queue: ${backend.name} produced no result\n${clipText(outcome.diags, MAX_DIAGS_CHARS)}`,
-      };
-      succeeded = false;
-      failure = `no result: ${content.reason}`;
-      text = `${JSON.stringify(raw)}\n`;
-    } else {
-      raw = content.raw;
-      succeeded = content.succeeded;
-      failure = succeeded ? null : `measurement failed: ${clipText(content.error ?? 'succeeded is false (no error given)', MAX_ERROR_CHARS)}`;
-    }
-
-    const archived = succeeded || (isFinalAttempt && config.archiveFailed);
+    // A failed result that is retried is kept too (not archived); the final one is kept and archived as decided.
+    const { raw, failure } = decision;
+    const succeeded = decision.kind === 'record' && decision.succeeded;
+    const archived = decision.kind === 'record' && decision.archived;
     const meta = resultMeta(succeeded, archived);
-    const keep = await keepResult(plannedFile, text ?? `${JSON.stringify(raw)}\n`, `${JSON.stringify(meta)}\n`);
+    // What the tool wrote is kept as it wrote it; the record written for a run without a result, as JSON.
+    const asWritten = decision.kind === 'retry' || decision.rawFrom === 'result' ? text : null;
+    const keep = await keepResult(plannedFile, asWritten ?? `${JSON.stringify(raw)}\n`, `${JSON.stringify(meta)}\n`);
     const file = keep.kept ? keep.file : null;
     if (!keep.kept) {
       log.error(
@@ -288,12 +281,12 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       );
     }
 
-    if (!succeeded && !isFinalAttempt) {
+    if (decision.kind === 'retry') {
       log.warn({ durationMs, resultFile: file, reason: failure }, 'measurement failed; will retry');
-      throw new MeasurementFailedError(failure ?? 'measurement failed');
+      throw new MeasurementFailedError(decision.failure);
     }
     const archiveJobs = archived ? await enqueueArchives(jobId, spec, meta, raw, file) : [];
-    const result: MeasureOutcome = {
+    const measured: MeasureOutcome = {
       resultFile: file,
       runId: meta.run_id,
       ts: meta.ts,
@@ -305,12 +298,12 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       keepError: keep.kept ? null : keep.errno,
     };
     // Progress survives a failed job (return values do not), so run-once can follow its deliveries.
-    await job.updateProgress({ ...result });
-    if (!succeeded) {
+    await job.updateProgress({ ...measured });
+    if (failure !== null) {
       log.error({ durationMs, resultFile: file, archiveJobs: archiveJobs.length, reason: failure }, 'measurement failed');
-      throw new MeasurementFailedError(failure ?? 'measurement failed');
+      throw new MeasurementFailedError(failure);
     }
     log.info({ durationMs, resultFile: file, archiveJobs: archiveJobs.length }, 'measurement succeeded');
-    return result;
+    return measured;
   };
 }

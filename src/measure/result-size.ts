@@ -1,11 +1,8 @@
 // The MAX_RESULT_BYTES bound on what a measurement may produce. A result over it is never read
 // into memory nor put into Redis (an archive job carries the whole result, once per archiver): it
 // is kept on disk under its normal name, and the measurement fails saying where it is.
-import { copyFile, mkdir, open, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { errnoOf, type KeepOutcome } from './keep-result.js';
-import { metaPath } from './result-path.js';
-import { moveIntoPlace, tempPathFor, writeFileAtomic, writeFileSynced } from './write-atomic.js';
+import { open } from 'node:fs/promises';
+import { keepResult, type KeepOutcome } from './keep-result.js';
 
 export type BoundedResult =
   /** The result text, or null when the backend wrote no file. */
@@ -62,23 +59,10 @@ export function oversizedResultReason(bytes: number, maxBytes: number, file: str
  * backend's file (it may sit on another filesystem) or writing the in-memory text. Returns the
  * file's name, or why DATA_DIR could not take it (then nothing is left behind).
  */
-export async function keepOversizedResult(
+export function keepOversizedResult(
   plannedFile: string,
   from: { readonly file: string } | { readonly text: string },
   meta: string,
 ): Promise<KeepOutcome> {
-  const temp = tempPathFor(plannedFile);
-  let file: string | null = null;
-  try {
-    await mkdir(dirname(plannedFile), { recursive: true });
-    if ('file' in from) await copyFile(from.file, temp);
-    else await writeFileSynced(temp, from.text);
-    file = await moveIntoPlace(temp, plannedFile);
-    await writeFileAtomic(metaPath(file), meta);
-    return { kept: true, file };
-  } catch (err) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    if (file !== null) await rm(file, { force: true }).catch(() => undefined);
-    return { kept: false, errno: errnoOf(err), message: err instanceof Error ? err.message : String(err) };
-  }
+  return keepResult(plannedFile, 'file' in from ? from : from.text, meta);
 }

@@ -6,9 +6,10 @@ import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { execa, type ResultPromise } from 'execa';
 import type { RedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { sleep } from '../async.js';
 import type { Logger } from '../logger.js';
 import { toolEnvironment } from '../measure/tool-env.js';
+import { redisAnswers } from './redis-answers.js';
 import { redactRedisUrl, redisOptionsFromUrl } from './redis-options.js';
 
 export interface RedisHandle {
@@ -23,18 +24,8 @@ export class RedisUnavailableError extends Error {
   override readonly name = 'RedisUnavailableError';
 }
 
-export async function redisAnswers(options: RedisOptions, timeoutMs = 1000): Promise<boolean> {
-  const client = new Redis({ ...(options as Record<string, unknown>), lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
+// In its own module so `psq health` can probe Redis without loading execa.
+export { redisAnswers } from './redis-answers.js';
 
 /** Unix socket paths are limited to ~107 bytes; fall back to a short path under tmpdir. */
 function socketPathFor(dir: string): string {
@@ -73,7 +64,7 @@ async function startEmbedded(dataDir: string, logger: Logger): Promise<RedisHand
   const options: RedisOptions = { path: socket };
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const early = await Promise.race([exited, new Promise<null>((r) => setTimeout(() => r(null), 100))]);
+    const early = await Promise.race([exited, sleep(100).then(() => null)]);
     if (early) {
       const code = (early as { code?: string }).code;
       if (code === 'ENOENT') throw new RedisUnavailableError(noRedisMessage());

@@ -2,6 +2,7 @@
 // so a command fails within seconds with a reason instead of BullMQ reconnecting forever.
 import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
+import { withTimeout } from '../async.js';
 import type { Logger } from '../logger.js';
 import { describeRedisTarget } from './redis-options.js';
 import { describeRedisProblem, reconnectDelayMs, type RedisProblem } from './redis-problem.js';
@@ -36,25 +37,21 @@ export async function checkRedis(options: RedisOptions, timeoutMs = 5000): Promi
   client.on('error', (err) => {
     firstError ??= err;
   });
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })), timeoutMs + 1000);
-  });
+  const answered = (async () => {
+    await client.connect();
+    if (db !== undefined && db > 0) await client.select(db);
+    await client.ping();
+  })();
   try {
-    await Promise.race([
-      (async () => {
-        await client.connect();
-        if (db !== undefined && db > 0) await client.select(db);
-        await client.ping();
-      })(),
-      deadline,
-    ]);
+    // A backstop past the client's own connectTimeout; it holds the process open, since the command
+    // has nothing else to do until it has this answer.
+    const timedOut = () => Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
+    await withTimeout(answered, timeoutMs + 1000, 'Redis check', { keepAlive: true, error: timedOut });
     return null;
   } catch (err) {
     // "Connection is closed" hides the cause, which arrived as an 'error' event first.
     return describeRedisProblem(firstError ?? err, target);
   } finally {
-    clearTimeout(timer);
     client.disconnect();
   }
 }

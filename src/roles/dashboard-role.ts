@@ -1,11 +1,11 @@
 // The dashboard role: Bull Board, /healthz and /metrics over HTTP for every queue of the deployment.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { withTimeout } from '../async.js';
 import type { Config } from '../config/config.js';
 import { BOARD_PATH } from '../dashboard/board.js';
 import { createDashboard } from '../dashboard/dashboard.js';
 import { formatHost, hostPolicy, LOOPBACK_HOSTS } from '../dashboard/host-check.js';
-import { withTimeout } from '../dashboard/queue-watch.js';
 import type { Logger } from '../logger.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
 import type { Role } from './role.js';

@@ -1,6 +1,7 @@
 // The responder role: keeps an iperf3 server listening so other testpoints (and this one's own
 // quick start) can measure throughput to this host, as a perfSONAR testpoint answers tests.
 import { execa, type ResultPromise } from 'execa';
+import { sleep } from '../async.js';
 import type { Logger } from '../logger.js';
 import { parentDeathSignalAvailable, withParentDeathSignal } from '../measure/parent-death.js';
 import { findPortHolders, holdsListeningPort, isAddressInUse, portHeldMessage } from './port-holder.js';
@@ -74,7 +75,7 @@ export async function startResponderRole(opts: ResponderOptions): Promise<Respon
           settleFirst();
           return;
         }
-        await new Promise((r) => setTimeout(r, 50));
+        await sleep(50);
       }
       if (!ended && !stopping) {
         log.warn({ pid: proc.pid, argv: [bin, ...argv] }, `iperf3 server is running but was not seen listening on port ${opts.port} (no access to /proc?)`);

@@ -3,24 +3,15 @@
 // accept a TCP connection, the dashboard must answer /healthz. Bounded: never hangs a health check.
 import { connect } from 'node:net';
 import { Queue, type RedisOptions } from 'bullmq';
+import { withTimeout } from '../async.js';
 import type { Config } from '../config/config.js';
-import { redisAnswers } from '../queues/embedded-redis.js';
+import { redisAnswers } from '../queues/redis-answers.js';
 import { archiveQueueName, measureQueueName, SCHEDULE_QUEUE, throughputQueueName } from '../queues/queue-names.js';
 
 export interface RoleHealth {
   readonly role: string;
   readonly ok: boolean;
   readonly detail: string;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-    }),
-  ]);
 }
 
 export function queuesOfRole(role: string, config: Pick<Config, 'testpoint' | 'archiveUrls'>): string[] | null {
@@ -36,7 +27,7 @@ async function workersOn(names: readonly string[], connection: RedisOptions, pre
     const q = new Queue(name, { connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix });
     q.on('error', () => undefined);
     try {
-      out[name] = await withTimeout(q.getWorkersCount(), 3000, 'Redis');
+      out[name] = await withTimeout(q.getWorkersCount(), 3000, 'Redis', { keepAlive: true, error: (ms) => new Error(`Redis did not answer within ${ms} ms`) });
     } finally {
       await q.close().catch(() => undefined);
     }

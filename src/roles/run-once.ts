@@ -1,6 +1,7 @@
 // One round now, through the real queues: enqueue the plan, wait for every job of it to settle.
 import { Job, type Queue } from 'bullmq';
 import type { ArchiveJobData, ArchiveJobRef } from '../archive/archive-job.js';
+import { sleep } from '../async.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { MeasureJobData } from '../measure/measure-job.js';
@@ -28,7 +29,6 @@ export interface RunOnceDeps {
   readonly onProgress?: (progress: RoundProgress & { readonly phase: 'measuring' | 'delivering' }) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Deliveries handed out so far, by state; finished ones are remembered in `known` and not asked again. */
 async function deliveryCountsOf(queues: QueueRegistry, refs: readonly ArchiveJobRef[], known: Map<string, DeliveryOutcome['state']>): Promise<DeliveryCounts> {

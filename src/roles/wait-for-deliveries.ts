@@ -1,9 +1,9 @@
 // Follow a set of archive jobs until each is delivered or failed for good, or a deadline passes.
 import { Job, type Queue } from 'bullmq';
 import type { ArchiveJobData, ArchiveJobRef } from '../archive/archive-job.js';
+import { sleep } from '../async.js';
 import type { DeliveryOutcome } from './round-summary.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function waitForDeliveries(
   queueFor: (name: string) => Queue<ArchiveJobData>,

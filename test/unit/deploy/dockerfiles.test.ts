@@ -64,12 +64,20 @@ describe.each(['Dockerfile', 'Dockerfile-perfsonar-testpoint'])('%s', (file) => 
     for (const secret of ['.env', 'node_modules', 'data_testpoint', '.git']) expect(ignored).toContain(secret);
   });
 
-  it('installs production dependencies only, from the lock file', () => {
+  it('compiles with the dev toolchain in the build stage, then keeps production dependencies only, from the lock file', () => {
     const runs = args(ins, 'RUN').join('\n');
-    expect(runs).toMatch(/npm ci --omit=dev/);
+    // The full install (dev tools) comes first and runs no scripts: `prepare` would build before src/ is there.
+    expect(runs).toMatch(/npm ci --ignore-scripts[^\n]*\n[^]*npm run build[^]*npm ci --omit=dev --omit=optional --ignore-scripts/);
     expect(runs).not.toMatch(/npm (install|i) /);
     expect(runs).not.toMatch(/--include=dev|--production=false/);
-    expect(contextSources(ins)).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'bin', 'src', 'workers']));
+    expect(contextSources(ins)).toEqual(expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'bin', 'src', 'workers']));
+  });
+
+  it('ships the compiled dist/ and no TypeScript: no sources, tsconfig or compiler in the runtime stage', () => {
+    const final = lastStage(ins);
+    // All the runtime stage may take from the build context: bin/ (the launcher) and the systemd unit.
+    expect(contextSources(final).filter((src) => src !== 'bin' && !src.startsWith('deploy/'))).toEqual([]);
+    expect(args(final, 'RUN').join('\n')).not.toMatch(/\bnpm\b|\btsc\b|\btsx\b/);
   });
 });
 
@@ -77,11 +85,15 @@ describe('Dockerfile (scheduler, archive, dashboard)', () => {
   const ins = instructions(readRepoFile('Dockerfile'));
 
   it('is Node.js 24 slim, runs bin/psq.js as the unprivileged node user, keeps /data on a volume', () => {
-    expect(args(ins, 'FROM')).toEqual([expect.stringMatching(/^node:24(\.\d+)*-[a-z]+-slim$/)]);
+    // The build stage and the runtime stage: the same Node.js 24 slim image.
+    expect(args(ins, 'FROM')).toEqual([expect.stringMatching(/^node:24(\.\d+)*-[a-z]+-slim AS build$/), expect.stringMatching(/^node:24(\.\d+)*-[a-z]+-slim$/)]);
     const users = args(ins, 'USER');
     expect(users.at(-1)).toBe('node');
     expect(ins.findIndex((i) => i.keyword === 'USER')).toBeGreaterThan(ins.map((i) => i.keyword).lastIndexOf('RUN'));
     expect(args(ins, 'ENTRYPOINT')).toEqual(['["node", "bin/psq.js"]']);
+    const copies = args(lastStage(ins), 'COPY');
+    expect(copies).toEqual(expect.arrayContaining(['--from=build /build/dist ./dist', '--from=build /build/node_modules ./node_modules', 'bin ./bin']));
+    expect(copies.join('\n')).not.toMatch(/\bsrc\b|tsconfig/);
     expect(args(ins, 'VOLUME')).toEqual(['["/data"]']);
     expect(args(ins, 'RUN').join('\n')).toContain('chown node:node /data');
   });
@@ -113,6 +125,9 @@ describe('Dockerfile-perfsonar-testpoint', () => {
     expect(args(final, 'COPY')).toContain('--from=build /build/package/bin/node /usr/local/bin/node');
     expect(unit).toMatch(/^ExecStart=\/usr\/local\/bin\/node \/opt\/perfsonar-queue\/bin\/psq\.js start \$PSQ_ROLES$/m);
     expect(args(final, 'COPY')).toContain('--from=build /build/app /opt/perfsonar-queue');
+    // /build/app: the compiled build, its production node_modules and the launcher; no sources.
+    expect(args(ins, 'RUN').join('\n')).toContain('cp -r package.json node_modules dist /build/app/');
+    expect(args(ins, 'COPY')).toContain('bin /build/app/bin');
     // No npm, compilers or dev dependencies in the final image: npm only runs in the build stage.
     expect(args(final, 'RUN').join('\n')).not.toMatch(/\bnpm\b|apt-get install/);
   });
