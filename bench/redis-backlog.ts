@@ -2,8 +2,8 @@
 // backlog drains once it is back. Prints figures; asserts nothing (tests assert behaviour).
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import type { ArchiveJobData } from '../src/archive/archive-job.js';
-import { archiveJobOptions } from '../src/archive/archive-processor.js';
+import type { ArchiveJobData } from '../src/jobs/archive-job.js';
+import { archiveJobOptions } from '../src/jobs/archive-job.js';
 import { createLogger } from '../src/logger.js';
 import { archiveJobId, runIdFor } from '../src/plan/job-id.js';
 import { archiveQueueName } from '../src/queues/queue-names.js';

@@ -2,7 +2,7 @@
 // Redis or edited in the dashboard, so the worker that runs a job trusts none of it; pure.
 import { maskUserinfo } from '../config/archive-urls.js';
 import { CATEGORIES, DIRECTIONS, isCategory } from '../plan/categories.js';
-import type { ArchiveBody, ArchiveJobData } from './archive-job.js';
+import type { ArchiveBody, ArchiveJobData } from '../jobs/archive-job.js';
 
 /** One reason a job is refused: the field, its value as shown (clipped, without credentials), what was expected. */
 export interface ArchiveJobProblem {
@@ -12,7 +12,7 @@ export interface ArchiveJobProblem {
 }
 
 export type ArchiveJobCheck =
-  | { readonly ok: true; readonly data: ArchiveJobData; readonly bodyBytes: number }
+  | { readonly ok: true; readonly data: ArchiveJobData; readonly bodyBytes: number; readonly bodyText: string }
   | { readonly ok: false; readonly problem: ArchiveJobProblem; /** Well-formed, only over the size bound. */ readonly tooLarge: boolean };
 
 export interface ArchiveJobLimits {
@@ -55,7 +55,9 @@ export function checkArchiveJob(data: unknown, limits: ArchiveJobLimits): Archiv
   const problem = findProblem(data);
   if (problem !== null) return { ok: false, problem, tooLarge: false };
   const job = data as ArchiveJobData;
-  const bodyBytes = Buffer.byteLength(JSON.stringify(pickArchiveBody(job.body)), 'utf8');
+  // Serialized once here; the request sends this very text (a result can be megabytes).
+  const bodyText = JSON.stringify(pickArchiveBody(job.body));
+  const bodyBytes = Buffer.byteLength(bodyText, 'utf8');
   if (bodyBytes > limits.maxBodyBytes) {
     return {
       ok: false,
@@ -67,7 +69,7 @@ export function checkArchiveJob(data: unknown, limits: ArchiveJobLimits): Archiv
       },
     };
   }
-  return { ok: true, data: job, bodyBytes };
+  return { ok: true, data: job, bodyBytes, bodyText };
 }
 
 /** Exactly the archiver's keys, in its order: the archiver rejects unknown keys with 400. */

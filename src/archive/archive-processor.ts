@@ -1,12 +1,12 @@
 // The archive queue's processor: one delivery attempt per run, its outcome mapped onto BullMQ retries.
 import { randomBytes } from 'node:crypto';
-import { UnrecoverableError, type BackoffStrategy, type Job, type JobsOptions } from 'bullmq';
+import { UnrecoverableError, type BackoffStrategy, type Job } from 'bullmq';
 import type { Config } from '../config/config.js';
 import { ArchiveRejectedError, ArchiveRetryableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { maskUserinfo } from '../config/archive-urls.js';
 import { secretRedactor } from '../redact-secrets.js';
-import type { ArchiveJobData } from './archive-job.js';
+import { ARCHIVE_BACKOFF_TYPE, type ArchiveJobData } from '../jobs/archive-job.js';
 import { archiveBodyLimit, checkArchiveJob, formatArchiveJobProblem, showValue } from './archive-job-schema.js';
 import { buildArchiveRequest, displayUrl, InvalidArchiveJobError, type ArchiveRequest } from './archive-request.js';
 import { checkArchiverBinding } from './archiver-binding.js';
@@ -68,7 +68,7 @@ export function createArchiveProcessor(deps: ArchiveProcessorDeps): ArchiveProce
     const fields = { jobId: job.id, url: shownArchiver, category: data.category, run_id: data.body.run_id, attempt, maxAttempts };
     let request: ArchiveRequest;
     try {
-      request = buildArchiveRequest(archiverUrl, data, deps.config.authToken, requestId);
+      request = buildArchiveRequest(archiverUrl, data, deps.config.authToken, requestId, check.bodyText);
     } catch (err) {
       if (!(err instanceof InvalidArchiveJobError)) throw err;
       return refuse(err.message);
@@ -130,17 +130,6 @@ export function archiveBackoffStrategy(
   };
 }
 
-export const ARCHIVE_BACKOFF_TYPE = 'archive';
-
-/** Options for every archive job: retries via the 'archive' strategy; failed jobs kept 30 days for a manual retry. */
-export function archiveJobOptions(config: Pick<Config, 'archiveAttempts' | 'archiveBackoffMs' | 'archiveFailedKeepDays'>) {
-  return {
-    attempts: config.archiveAttempts,
-    backoff: { type: ARCHIVE_BACKOFF_TYPE, delay: config.archiveBackoffMs },
-    removeOnComplete: { age: 86_400, count: 10_000 },
-    removeOnFail: { age: config.archiveFailedKeepDays * 86_400 },
-  } satisfies JobsOptions;
-}
 
 function clip(text: string, limit: number): string {
   return text.length > limit ? `${text.slice(0, limit)}…` : text;

@@ -1,7 +1,7 @@
 // Turns an archive job into the exact HTTP request the archiver expects; pure.
 import { isCategory } from '../plan/categories.js';
 import { maskUserinfo } from '../config/archive-urls.js';
-import type { ArchiveBody, ArchiveJobData } from './archive-job.js';
+import type { ArchiveBody, ArchiveJobData } from '../jobs/archive-job.js';
 import { pickArchiveBody } from './archive-job-schema.js';
 
 export interface ArchiveRequest {
@@ -37,7 +37,14 @@ export function idempotencyKey(data: Pick<ArchiveJobData, 'category' | 'body'>):
  * The request for `data`, sent to `archiverUrl`: the archiver the worker's configuration binds to
  * the job's queue. The job's own `url` is never used here (see archiver-binding.ts).
  */
-export function buildArchiveRequest(archiverUrl: string, data: ArchiveJobData, token: string | null, requestId: string): ArchiveRequest {
+export function buildArchiveRequest(
+  archiverUrl: string,
+  data: ArchiveJobData,
+  token: string | null,
+  requestId: string,
+  /** The body already serialized by checkArchiveJob, so a large result is not serialized twice. */
+  bodyText?: string,
+): ArchiveRequest {
   // Job data can be edited in the dashboard or written straight into Redis; the worker checks it
   // whole first (archive-job-schema.ts), these checks keep this function safe on its own.
   if (!isCategory(String(data.category))) {
@@ -74,5 +81,5 @@ export function buildArchiveRequest(archiverUrl: string, data: ArchiveJobData, t
   };
   if (token !== null && token !== '') headers.authorization = `Bearer ${token}`;
 
-  return { url: url.toString(), headers, body: JSON.stringify(pickArchiveBody(data.body)) };
+  return { url: url.toString(), headers, body: bodyText ?? JSON.stringify(pickArchiveBody(data.body)) };
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Category } from '../plan/categories.js';
 import { archiveQueueName } from '../queues/queue-names.js';
-import type { ArchiveJobData, ArchiveJobRef } from './archive-job.js';
+import type { ArchiveJobData, ArchiveJobRef } from '../jobs/archive-job.js';
 import { checkArchiveJob, formatArchiveJobProblem, type ArchiveJobLimits } from './archive-job-schema.js';
 
 export interface MoveFilter {

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { JobsOptions } from 'bullmq';
 import { runIdFor } from '../plan/job-id.js';
 import { CATEGORIES, type Category } from '../plan/categories.js';
-import type { ResultMeta } from '../measure/measure-processor.js';
-import { measurementTs, metaPath } from '../measure/result-path.js';
-import type { ArchiveJobData } from './archive-job.js';
+import type { ResultMeta } from '../keep/result-meta.js';
+import { measurementTs, metaPath } from '../keep/result-path.js';
+import type { ArchiveJobData } from '../jobs/archive-job.js';
 import { archiveQueueName } from '../queues/queue-names.js';
 import { parseResultFileName } from './result-file-name.js';
 

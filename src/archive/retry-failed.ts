@@ -1,7 +1,7 @@
 // `psq retry-failed`: put failed deliveries back in line, one by one or in bulk, with full attempts.
 import type { Queue } from 'bullmq';
 import type { Category } from '../plan/categories.js';
-import type { ArchiveJobData } from './archive-job.js';
+import type { ArchiveJobData } from '../jobs/archive-job.js';
 import { displayUrl } from './archive-request.js';
 
 export interface RetryFilter {

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { parseArchiveUrl } from '../config/archive-urls.js';
 import { discoverQueueNames } from '../dashboard/queue-discovery.js';
 import { ARCHIVE_QUEUE_PREFIX, archiveQueueName } from '../queues/queue-names.js';
-import type { ArchiveJobData } from './archive-job.js';
+import type { ArchiveJobData } from '../jobs/archive-job.js';
 
 export interface StrandedQueue {
   readonly queue: string;

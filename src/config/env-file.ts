@@ -1,17 +1,8 @@
-// Reads a docker-style .env file and layers the process environment over it (the I/O edge of config).
-import { readFileSync } from 'node:fs';
-
+// A docker-style .env file's variables, and the process environment layered over them.
 import { parse } from 'dotenv';
 
-/** Variables in the .env file at `path`; {} when there is no such file (the environment alone is enough). */
-export function readEnvFile(path: string): Record<string, string> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw err;
-  }
+/** Variables of a docker-style .env text (dotenv's grammar). Pure: the file is read at the CLI edge. */
+export function parseEnvText(text: string): Record<string, string> {
   return parse(text);
 }
 

@@ -2,7 +2,7 @@
 // the filesystem's 255-byte limit is refused at start instead of failing every measurement. Pure:
 // computed with the same functions that name the files.
 import { basename } from 'node:path';
-import { metaPath, resultPath } from '../measure/result-path.js';
+import { metaPath, resultPath } from '../keep/result-path.js';
 import { collisionName, tempPathFor } from '../measure/write-atomic.js';
 import { ALL_TOOLS } from '../plan/categories.js';
 import type { Destination } from './config.js';

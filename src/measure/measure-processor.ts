@@ -1,20 +1,21 @@
 // The measure worker's job processor: validate, run the backend, keep the result, hand it to archivers.
 // It does the I/O only; whether to skip, wait, refuse, retry or record is measure-decision.ts's (pure).
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
-import type { ArchiveJobData, ArchiveJobRef } from '../archive/archive-job.js';
-import { archiveJobOptions } from '../archive/archive-processor.js';
+import type { ArchiveJobData, ArchiveJobRef } from '../jobs/archive-job.js';
+import { archiveJobOptions } from '../jobs/archive-job.js';
 import type { Config } from '../config/config.js';
 import { MeasurementFailedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { archiveJobId, runIdFor } from '../plan/job-id.js';
 import type { MeasurementSpec } from '../plan/measurement-spec.js';
+import type { ResultMeta } from '../keep/result-meta.js';
 import type { MeasureBackend } from './backend.js';
 import { validateMeasureJob, type MeasureJobData } from './measure-job.js';
 import { refusalReason } from '../queues/job-data-bounds.js';
 import { boundText, keepOversizedResult, oversizedResultReason, readBoundedResult } from './result-size.js';
 import { interpretResult } from './read-result.js';
 import { resolveSource } from './resolve-source.js';
-import { measurementTs, resultPath } from './result-path.js';
+import { measurementTs, resultPath } from '../keep/result-path.js';
 import { busyWaitsOf, DEFAULT_BUSY_WAIT, type BusyWaitPolicy } from './busy-wait.js';
 import { decideMeasureOutcome, type RunResult } from './measure-decision.js';
 import { keepResult, scratchFileFor, type KeepOutcome } from './keep-result.js';
@@ -53,21 +54,6 @@ export interface MeasureOutcome {
   readonly keepError?: string | null;
 }
 
-/** Kept beside each result file; replay reads it to re-send the very same body. */
-export interface ResultMeta {
-  readonly run_id: string;
-  readonly ts: string;
-  readonly measureJobId: string;
-  readonly testpoint: string;
-  readonly category: MeasurementSpec['category'];
-  readonly tool: string | null;
-  readonly direction: MeasurementSpec['direction'];
-  readonly src: { ip: string; name: string };
-  readonly dst: { ip: string; name: string };
-  readonly succeeded: boolean;
-  /** Whether this result was handed to the archivers (false for a failure that was retried). */
-  readonly archived: boolean;
-}
 
 export interface MeasureDeps {
   readonly config: MeasureConfig;

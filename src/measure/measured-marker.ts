@@ -14,8 +14,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import type { ResultMeta } from './measure-processor.js';
-import { metaPath } from './result-path.js';
+import type { ResultMeta } from '../keep/result-meta.js';
+import { metaPath } from '../keep/result-path.js';
 import { writeFileAtomic } from './write-atomic.js';
 
 export const MEASURED_DIR = '.measured';

@@ -1,6 +1,6 @@
 // The archive role: delivers every result to its archiver, retrying with backoff until accepted.
 import { Worker } from 'bullmq';
-import type { ArchiveJobData } from '../archive/archive-job.js';
+import type { ArchiveJobData } from '../jobs/archive-job.js';
 import { archiveBackoffStrategy, createArchiveProcessor } from '../archive/archive-processor.js';
 import { createArchiveDispatchers } from '../archive/dispatchers.js';
 import { recoveryHint } from '../archive/recovery-hint.js';

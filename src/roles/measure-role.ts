@@ -1,6 +1,6 @@
 // The measure role: workers on this testpoint's queues (light tests in parallel, throughput alone).
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { ArchiveJobData } from '../archive/archive-job.js';
+import type { ArchiveJobData } from '../jobs/archive-job.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 import type { MeasureBackend } from '../measure/backend.js';

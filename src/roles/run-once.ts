@@ -1,6 +1,6 @@
 // One round now, through the real queues: enqueue the plan, wait for every job of it to settle.
 import { Job, type Queue } from 'bullmq';
-import type { ArchiveJobData, ArchiveJobRef } from '../archive/archive-job.js';
+import type { ArchiveJobData, ArchiveJobRef } from '../jobs/archive-job.js';
 import { sleep } from '../async.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';

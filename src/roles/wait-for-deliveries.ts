@@ -1,6 +1,6 @@
 // Follow a set of archive jobs until each is delivered or failed for good, or a deadline passes.
 import { Job, type Queue } from 'bullmq';
-import type { ArchiveJobData, ArchiveJobRef } from '../archive/archive-job.js';
+import type { ArchiveJobData, ArchiveJobRef } from '../jobs/archive-job.js';
 import { sleep } from '../async.js';
 import type { DeliveryOutcome } from './round-summary.js';
 

@@ -1,6 +1,6 @@
 // Produces archive jobs the way the measure worker does and runs the real archive role on them.
-import type { ArchiveJobData, ArchiveJobRef } from '../../src/archive/archive-job.js';
-import { archiveJobOptions } from '../../src/archive/archive-processor.js';
+import type { ArchiveJobData, ArchiveJobRef } from '../../src/jobs/archive-job.js';
+import { archiveJobOptions } from '../../src/jobs/archive-job.js';
 import type { Config } from '../../src/config/config.js';
 import { archiveJobId, runIdFor } from '../../src/plan/job-id.js';
 import { archiveQueueName } from '../../src/queues/queue-names.js';

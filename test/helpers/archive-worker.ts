@@ -1,8 +1,9 @@
 // One archive queue with a real Worker running the real archive processor, for delivery tests.
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
-import { archiveBackoffStrategy, archiveJobOptions, createArchiveProcessor, type ArchiveResult } from '../../src/archive/archive-processor.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
+import { archiveBackoffStrategy, createArchiveProcessor, type ArchiveResult } from '../../src/archive/archive-processor.js';
+import { archiveJobOptions } from '../../src/jobs/archive-job.js';
 import { createArchiveDispatchers, type DispatcherConfig } from '../../src/archive/dispatchers.js';
 import type { Config } from '../../src/config/config.js';
 import type { Logger } from '../../src/logger.js';

@@ -3,7 +3,7 @@
 import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { Worker, type RedisOptions } from 'bullmq';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { createLogger } from '../../src/logger.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { workerConnection } from '../../src/queues/redis-options.js';

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import type { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { archiveQueueWithWorker } from '../helpers/archive-worker.js';
 
 import type { ArchiveResult } from '../../src/archive/archive-processor.js';

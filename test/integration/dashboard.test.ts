@@ -2,8 +2,8 @@
 // auth on and off, /healthz with and without Redis, /metrics moved by real BullMQ workers.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
-import { archiveJobOptions } from '../../src/archive/archive-processor.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
+import { archiveJobOptions } from '../../src/jobs/archive-job.js';
 import { archiverLabel, exportedMetricNames } from '../../src/dashboard/metrics.js';
 import { archiveQueueName } from '../../src/queues/queue-names.js';
 import { startArchiveRole } from '../../src/roles/archive-role.js';

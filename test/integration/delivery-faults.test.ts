@@ -1,7 +1,7 @@
 // Delivery that loses nothing, under faults injected into a real archiver on loopback:
 // refused connections, 500s, resets, stalls, 429 + Retry-After, and one archiver of two down.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import type { Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';

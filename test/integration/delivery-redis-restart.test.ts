@@ -1,7 +1,7 @@
 // Redis stopped and restarted (AOF on, as the compose file runs it) with deliveries pending:
 // workers reconnect by themselves and every delivery still arrives.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { createLogger } from '../../src/logger.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { redisOptionsFromUrl } from '../../src/queues/redis-options.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, type Queue } from 'bullmq';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import type { Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createPschedulerBackend } from '../../src/measure/pscheduler-backend.js';

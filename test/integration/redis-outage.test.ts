@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import type { Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createPschedulerBackend } from '../../src/measure/pscheduler-backend.js';

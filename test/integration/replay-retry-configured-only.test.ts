@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { archiveQueueName } from '../../src/queues/queue-names.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { runPsq } from '../helpers/psq.js';

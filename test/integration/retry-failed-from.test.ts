@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { archiveBodyLimit } from '../../src/archive/archive-job-schema.js';
 import { movedJobs } from '../../src/archive/move-failed.js';
 import { archiveQueueName } from '../../src/queues/queue-names.js';

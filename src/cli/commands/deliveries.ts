@@ -1,9 +1,9 @@
 // psq replay and psq retry-failed: put deliveries (back) in line, then deliver them in-process
 // and report, or only enqueue them for the running archive workers.
 import { Redis } from 'ioredis';
-import type { ArchiveJobData, ArchiveJobRef } from '../../archive/archive-job.js';
+import type { ArchiveJobData, ArchiveJobRef } from '../../jobs/archive-job.js';
 import { archiveBodyLimit } from '../../archive/archive-job-schema.js';
-import { archiveJobOptions } from '../../archive/archive-processor.js';
+import { archiveJobOptions } from '../../jobs/archive-job.js';
 import { chooseArchivers, parseFromArchiver } from '../../archive/configured-archivers.js';
 import { moveFailedDeliveries } from '../../archive/move-failed.js';
 import { replayJobs, scanResults } from '../../archive/replay.js';

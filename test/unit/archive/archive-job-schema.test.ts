@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../../src/jobs/archive-job.js';
 import { archiveBodyLimit, ARCHIVE_BODY_ENVELOPE_BYTES, checkArchiveJob, formatArchiveJobProblem, showValue } from '../../../src/archive/archive-job-schema.js';
 
 const LIMITS = { maxBodyBytes: 64 * 1024 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../../src/jobs/archive-job.js';
 import { buildArchiveRequest, displayUrl, InvalidArchiveJobError } from '../../../src/archive/archive-request.js';
 
 const BASE = 'https://archiver.example.org/ps';

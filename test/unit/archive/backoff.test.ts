@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { archiveDelayMs, describePolicy, nominalDelayMs, RETRY_AFTER_CAP_MS } from '../../../src/archive/backoff.js';
-import { archiveBackoffStrategy, archiveJobOptions } from '../../../src/archive/archive-processor.js';
+import { archiveBackoffStrategy } from '../../../src/archive/archive-processor.js';
+import { archiveJobOptions } from '../../../src/jobs/archive-job.js';
 import { ArchiveRetryableError } from '../../../src/errors.js';
 
 const OPTS = { baseMs: 1000, maxMs: 60_000 };

@@ -1,6 +1,6 @@
 // retry-failed --from: the copies of an old delivery, one per configured archiver. Pure parts.
 import { describe, expect, it } from 'vitest';
-import type { ArchiveJobData } from '../../../src/archive/archive-job.js';
+import type { ArchiveJobData } from '../../../src/jobs/archive-job.js';
 import { movedJobId, movedJobs } from '../../../src/archive/move-failed.js';
 import { archiveQueueName } from '../../../src/queues/queue-names.js';
 

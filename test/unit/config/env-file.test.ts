@@ -4,7 +4,8 @@ import { join } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { mergeEnv, readEnvFile } from '../../../src/config/env-file.js';
+import { readEnvFile } from '../../../src/cli/read-env-file.js';
+import { mergeEnv } from '../../../src/config/env-file.js';
 
 let dir: string;
 

@@ -11,7 +11,7 @@ import {
   passEnvironmentLine,
   readmeTable,
 } from '../../../scripts/env-docs.js';
-import { readEnvFile } from '../../../src/config/env-file.js';
+import { readEnvFile } from '../../../src/cli/read-env-file.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 import { VARIABLES } from '../../../src/config/variables.js';
 import { CATEGORIES } from '../../../src/plan/categories.js';

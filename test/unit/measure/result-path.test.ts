@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileTimestamp, measurementTs, metaPath, resultPath, safeName } from '../../../src/measure/result-path.js';
+import { fileTimestamp, measurementTs, metaPath, resultPath, safeName } from '../../../src/keep/result-path.js';
 import type { MeasurementSpec } from '../../../src/plan/measurement-spec.js';
 
 const spec: MeasurementSpec = {

@@ -1,5 +1,8 @@
-// What an archive job carries: the whole request body, so any machine that reaches Redis and
+// The contract between the measure worker (which adds archive jobs) and the archive worker (which
+// sends them); both import it, neither imports the other. What an archive job carries: the whole request body, so any machine that reaches Redis and
 // the archiver can deliver it. Never the token: that is read from configuration at send time.
+import type { JobsOptions } from 'bullmq';
+import type { Config } from '../config/config.js';
 import type { Category, Direction } from '../plan/categories.js';
 
 export interface NodeRef {
@@ -38,4 +41,16 @@ export interface ArchiveJobData {
 export interface ArchiveJobRef {
   readonly queue: string;
   readonly id: string;
+}
+
+export const ARCHIVE_BACKOFF_TYPE = 'archive';
+
+/** Options for every archive job: retries via the 'archive' strategy; failed jobs kept 30 days for a manual retry. */
+export function archiveJobOptions(config: Pick<Config, 'archiveAttempts' | 'archiveBackoffMs' | 'archiveFailedKeepDays'>) {
+  return {
+    attempts: config.archiveAttempts,
+    backoff: { type: ARCHIVE_BACKOFF_TYPE, delay: config.archiveBackoffMs },
+    removeOnComplete: { age: 86_400, count: 10_000 },
+    removeOnFail: { age: config.archiveFailedKeepDays * 86_400 },
+  } satisfies JobsOptions;
 }
