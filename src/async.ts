@@ -28,3 +28,20 @@ export function withTimeout<T>(work: Promise<T>, ms: number, what: string, optio
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Whether `work` settled (either way) within `ms`; false when the deadline came first. For a
+ * graceful step with a forced fallback: close, and if that does not finish in time, destroy.
+ * A rejection of `work` within the deadline is passed on.
+ */
+export async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as tls from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
+import { settlesWithin } from '../async.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
 
@@ -87,15 +88,10 @@ export function createArchiveDispatchers(config: DispatcherConfig, options: Disp
         await Promise.all(
           [...agents.values()].map(async (agent) => {
             // close() waits for in-flight requests, which a stalled archiver may never finish.
-            let timer: NodeJS.Timeout | undefined;
-            const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), graceMs)));
             try {
-              const r = await Promise.race([agent.close().then(() => 'closed' as const), late]);
-              if (r === 'late') await agent.destroy();
+              if (!(await settlesWithin(agent.close(), graceMs))) await agent.destroy();
             } catch (err) {
               options.logger?.warn({ err }, 'closing an archiver connection pool failed');
-            } finally {
-              clearTimeout(timer);
             }
           }),
         );

@@ -2,8 +2,9 @@
 
 export const COMMANDS = ['plan', 'run-once', 'start', 'replay', 'retry-failed', 'health', 'list-tests', 'help'] as const;
 export type Command = (typeof COMMANDS)[number];
-export const ROLES = ['scheduler', 'measure', 'archive', 'dashboard', 'responder'] as const;
-export type RoleName = (typeof ROLES)[number];
+import { ROLES, type RoleName } from '../roles/role-name.js';
+
+export { ROLES, type RoleName };
 
 export interface CliArgs {
   readonly command: Command;

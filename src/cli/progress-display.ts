@@ -1,6 +1,6 @@
 // The live progress line of run-once, replay and retry-failed when stderr is a terminal; a no-op
 // elsewhere. Commands call show() while they wait and clear() before printing their summary.
-import { countDeliveries, formatProgress, type RoundProgress } from '../roles/round-progress.js';
+import { countDeliveries, formatProgress, type RoundProgress } from '../operations/round-progress.js';
 import type { StatusLine } from './status-line.js';
 
 export interface ProgressDisplay {

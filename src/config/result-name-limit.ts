@@ -3,7 +3,7 @@
 // computed with the same functions that name the files.
 import { basename } from 'node:path';
 import { metaPath, resultPath } from '../keep/result-path.js';
-import { collisionName, tempPathFor } from '../measure/write-atomic.js';
+import { collisionName, tempPathFor } from '../keep/write-atomic.js';
 import { ALL_TOOLS } from '../plan/categories.js';
 import type { Destination } from './config.js';
 

@@ -1,7 +1,7 @@
 // What the measure worker does with a job once it knows what happened: skip it, wait without
 // using up an attempt, refuse it for good, retry it, or write the final record (and whether the
 // archivers get it). Pure: no I/O, no BullMQ; measure-processor.ts does what this decides.
-import { clipText } from '../queues/job-data-bounds.js';
+import { clipText } from '../jobs/job-data-bounds.js';
 import { isBusyAnswer } from './busy-answer.js';
 import { busyWaitDecision, type BusyWaitPolicy } from './busy-wait.js';
 import type { ResultContent } from './read-result.js';

@@ -16,7 +16,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { ResultMeta } from '../keep/result-meta.js';
 import { metaPath } from '../keep/result-path.js';
-import { writeFileAtomic } from './write-atomic.js';
+import { writeFileAtomic } from '../keep/write-atomic.js';
 
 export const MEASURED_DIR = '.measured';
 /** Measure jobs live 7 days in Redis (removeOnComplete); a marker is of no use after its job is gone. */

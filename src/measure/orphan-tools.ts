@@ -7,7 +7,7 @@ import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { ToolTracker } from './run-tool.js';
-import { makeDirectory } from './write-atomic.js';
+import { makeDirectory } from '../keep/write-atomic.js';
 
 export const RUNNING_DIR = '.running';
 

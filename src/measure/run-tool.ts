@@ -1,7 +1,7 @@
 // Run an external tool with an argv array, a timeout and cancellation; one result shape either way.
 import { execa } from 'execa';
-import { parentDeathSignalAvailable, setprivToolMissing, withParentDeathSignal } from './parent-death.js';
-import { toolEnvironment } from './tool-env.js';
+import { parentDeathSignalAvailable, setprivToolMissing, withParentDeathSignal } from '../process/parent-death.js';
+import { toolEnvironment } from '../process/tool-env.js';
 
 export interface ToolRun {
   readonly command: string;

@@ -8,7 +8,7 @@ import { execa, type ResultPromise } from 'execa';
 import type { RedisOptions } from 'bullmq';
 import { sleep } from '../async.js';
 import type { Logger } from '../logger.js';
-import { toolEnvironment } from '../measure/tool-env.js';
+import { toolEnvironment } from '../process/tool-env.js';
 import { redisAnswers } from './redis-answers.js';
 import { redactRedisUrl, redisOptionsFromUrl } from './redis-options.js';
 

@@ -10,7 +10,7 @@ import { inFlightRuns } from '../measure/in-flight.js';
 import { createMeasureProcessor, type MeasureOutcome } from '../measure/measure-processor.js';
 import { pruneMeasuredMarkers } from '../measure/measured-marker.js';
 import { createToolTracker, killOrphanedTools } from '../measure/orphan-tools.js';
-import type { MeasureJobData } from '../measure/measure-job.js';
+import type { MeasureJobData } from '../jobs/measure-job.js';
 import { plannedSpecs } from '../measure/planned-specs.js';
 import { plan } from '../plan/plan.js';
 import { archiveQueueName, measureQueueName, throughputQueueName } from '../queues/queue-names.js';

@@ -3,9 +3,9 @@
 import { execa, type ResultPromise } from 'execa';
 import { sleep } from '../async.js';
 import type { Logger } from '../logger.js';
-import { parentDeathSignalAvailable, withParentDeathSignal } from '../measure/parent-death.js';
+import { parentDeathSignalAvailable, withParentDeathSignal } from '../process/parent-death.js';
 import { findPortHolders, holdsListeningPort, isAddressInUse, portHeldMessage } from './port-holder.js';
-import { toolEnvironment } from '../measure/tool-env.js';
+import { toolEnvironment } from '../process/tool-env.js';
 import type { Role } from './role.js';
 
 export interface ResponderOptions {

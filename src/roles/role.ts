@@ -1,5 +1,6 @@
 // A running role (scheduler, measure, archive): something with an idempotent, bounded close.
 import type { Worker } from 'bullmq';
+import { settlesWithin } from '../async.js';
 import type { Logger } from '../logger.js';
 import { lockLossLogger } from '../queues/lock-loss.js';
 import { redisErrorLogger } from '../queues/redis-error-log.js';
@@ -11,14 +12,7 @@ export interface Role {
 
 /** Close a worker, waiting for active jobs up to `graceMs`; then force it (they will be retried). */
 export async function closeWorker(worker: Worker, graceMs: number, logger: Logger): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const graceful = worker.close().then(() => 'closed' as const);
-  const timeout = new Promise<'timeout'>((r) => {
-    timer = setTimeout(() => r('timeout'), graceMs);
-  });
-  const first = await Promise.race([graceful, timeout]);
-  clearTimeout(timer);
-  if (first === 'timeout') {
+  if (!(await settlesWithin(worker.close(), graceMs))) {
     logger.warn({ queue: worker.name, graceMs }, 'active jobs did not finish in time; cancelling them (they will be retried)');
     worker.cancelAllJobs('worker shutting down');
     await worker.close(true);

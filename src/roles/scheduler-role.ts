@@ -2,15 +2,15 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
-import type { MeasureJobData } from '../measure/measure-job.js';
+import type { MeasureJobData } from '../jobs/measure-job.js';
 import { slotFromSchedulerJobId } from '../plan/job-id.js';
-import { fanOut, measureJobOptions } from '../queues/fan-out.js';
+import { fanOut, measureJobOptions } from '../schedule/fan-out.js';
 import { SCHEDULE_QUEUE } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
 import { stallOptions, workerConnection } from '../queues/redis-options.js';
-import { refusalReason } from '../queues/job-data-bounds.js';
-import { ownSchedules, schedulerIdFor, syncSchedulers, type RoundSchedule, type TickJobData } from '../queues/scheduler-sync.js';
-import { checkTick } from '../queues/tick-job.js';
+import { refusalReason } from '../jobs/job-data-bounds.js';
+import { ownSchedules, schedulerIdFor, syncSchedulers, type RoundSchedule, type TickJobData } from '../schedule/scheduler-sync.js';
+import { checkTick } from '../schedule/tick-job.js';
 import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
 export interface SchedulerRoleDeps {

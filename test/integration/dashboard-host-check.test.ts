@@ -3,7 +3,7 @@
 // same-origin check alone lets its writes through. The Host check refuses them; the queue state in
 // Redis proves nothing happened.
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkRoleHealth } from '../../src/roles/role-health.js';
+import { checkRoleHealth } from '../../src/operations/role-health.js';
 import { AUTH, PASSWORD, rawRequest, runCleanups, startDashboard as start, USER, waitFor } from '../helpers/dashboard-harness.js';
 import { testRedisOptions } from '../helpers/redis.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanups, runCleanups, startDashboard, waitFor } from '../helpers/dashboard-harness.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
-import { keepResult } from '../../src/measure/keep-result.js';
+import { keepResult } from '../../src/keep/keep-result.js';
 import { sampleValue } from '../helpers/prom-text.js';
 import { execa } from 'execa';
 import { freePort } from '../helpers/ports.js';

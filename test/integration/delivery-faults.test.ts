@@ -7,7 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { startArchiveRole } from '../../src/roles/archive-role.js';
 import type { Role } from '../../src/roles/role.js';
-import { waitForDeliveries } from '../../src/roles/wait-for-deliveries.js';
+import { waitForDeliveries } from '../../src/operations/wait-for-deliveries.js';
 import { freePort, produceResults, waitUntil } from '../helpers/archive-harness.js';
 import { startArchiverServer, type ArchiverServer, type Mode } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';

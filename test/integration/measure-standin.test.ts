@@ -17,7 +17,7 @@ const REMOTE_ARCHIVER = 'https://archive.example.org/ps';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { startMeasureRole } from '../../src/roles/measure-role.js';
 import type { Role } from '../../src/roles/role.js';
-import { runOnce } from '../../src/roles/run-once.js';
+import { runOnce } from '../../src/operations/run-once.js';
 import { testConfig } from '../helpers/config.js';
 import { deletePrefix, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
 import { pathWithStandin, readStandinLog } from '../helpers/standin.js';

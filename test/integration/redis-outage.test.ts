@@ -23,7 +23,7 @@ import { redisOptionsFromUrl } from '../../src/queues/redis-options.js';
 import { startArchiveRole } from '../../src/roles/archive-role.js';
 import { startMeasureRole } from '../../src/roles/measure-role.js';
 import type { Role } from '../../src/roles/role.js';
-import { runOnce } from '../../src/roles/run-once.js';
+import { runOnce } from '../../src/operations/run-once.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';
 import { privateRedis, type PrivateRedis } from '../helpers/private-redis.js';

@@ -9,7 +9,7 @@ import { Queue, Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { archiveBodyLimit } from '../../src/archive/archive-job-schema.js';
-import { movedJobs } from '../../src/archive/move-failed.js';
+import { movedJobs } from '../../src/operations/move-failed.js';
 import { archiveQueueName } from '../../src/queues/queue-names.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { runPsq } from '../helpers/psq.js';

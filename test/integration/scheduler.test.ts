@@ -2,12 +2,12 @@
 // with two scheduler instances, after a restart, and with stale schedulers removed on config change.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import type { MeasureJobData } from '../../src/measure/measure-job.js';
+import type { MeasureJobData } from '../../src/jobs/measure-job.js';
 import { plan } from '../../src/plan/plan.js';
-import { fanOut, measureJobOptions } from '../../src/queues/fan-out.js';
+import { fanOut, measureJobOptions } from '../../src/schedule/fan-out.js';
 import { measureQueueName, SCHEDULE_QUEUE, throughputQueueName } from '../../src/queues/queue-names.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
-import { planHash, schedulerIdFor, syncSchedulers, type RoundSchedule, type TickJobData } from '../../src/queues/scheduler-sync.js';
+import { planHash, schedulerIdFor, syncSchedulers, type RoundSchedule, type TickJobData } from '../../src/schedule/scheduler-sync.js';
 import type { Role } from '../../src/roles/role.js';
 import { startSchedulerRole } from '../../src/roles/scheduler-role.js';
 import { testConfig } from '../helpers/config.js';

@@ -15,7 +15,7 @@ import { archiveQueueName } from '../../src/queues/queue-names.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { startMeasureRole } from '../../src/roles/measure-role.js';
 import type { Role } from '../../src/roles/role.js';
-import { runOnce } from '../../src/roles/run-once.js';
+import { runOnce } from '../../src/operations/run-once.js';
 import { testConfig } from '../helpers/config.js';
 import { deletePrefix, keysWithPrefix, TEST_REDIS_URL, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
 import { pathWithStandin, readStandinLog } from '../helpers/standin.js';

@@ -5,10 +5,10 @@ import type { ArchiveJobData, ArchiveJobRef } from '../../jobs/archive-job.js';
 import { archiveBodyLimit } from '../../archive/archive-job-schema.js';
 import { archiveJobOptions } from '../../jobs/archive-job.js';
 import { chooseArchivers, parseFromArchiver } from '../../archive/configured-archivers.js';
-import { moveFailedDeliveries } from '../../archive/move-failed.js';
-import { replayJobs, scanResults } from '../../archive/replay.js';
-import { retryFailedDeliveries } from '../../archive/retry-failed.js';
-import { findStrandedDeliveries } from '../../archive/stranded-deliveries.js';
+import { moveFailedDeliveries } from '../../operations/move-failed.js';
+import { replayJobs, scanResults } from '../../operations/replay.js';
+import { retryFailedDeliveries } from '../../operations/retry-failed.js';
+import { findStrandedDeliveries } from '../../operations/stranded-deliveries.js';
 import type { Config } from '../../config/config.js';
 import { closeAll } from '../../lifecycle.js';
 import type { Logger } from '../../logger.js';
@@ -16,10 +16,10 @@ import { CATEGORIES, isCategory, type Category } from '../../plan/categories.js'
 import { archiveQueueName } from '../../queues/queue-names.js';
 import type { QueueRegistry } from '../../queues/queue-registry.js';
 import { startArchiveRole } from '../../roles/archive-role.js';
-import { formatDeliveries } from '../../roles/round-summary.js';
-import { waitForDeliveries } from '../../roles/wait-for-deliveries.js';
+import { formatDeliveries } from '../../operations/round-summary.js';
+import { waitForDeliveries } from '../../operations/wait-for-deliveries.js';
 import type { CliArgs } from '../args.js';
-import { openQueues } from '../context.js';
+import { openQueues } from '../../composition.js';
 import { deliveryProgress } from '../progress-display.js';
 import { parseTime, TIME_EXPECTED } from '../parse-time.js';
 

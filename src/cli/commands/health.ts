@@ -3,7 +3,7 @@
 import type { Config } from '../../config/config.js';
 import { checkRedis } from '../../queues/redis-check.js';
 import { redisOptionsFromUrl } from '../../queues/redis-options.js';
-import { checkRoleHealth, queuesOfRole } from '../../roles/role-health.js';
+import { checkRoleHealth, queuesOfRole } from '../../operations/role-health.js';
 import type { RoleName } from '../args.js';
 
 export async function healthCommand(config: Config, roles: readonly RoleName[]): Promise<number> {

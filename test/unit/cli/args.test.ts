@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from '../../../src/cli/args.js';
-import { needsHosts } from '../../../src/cli/context.js';
+import { needsHosts } from '../../../src/cli/checked-config.js';
 
 describe('psq command line', () => {
   it('start with no role leaves the choice of the default set to the backend', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../../src/config/load-config.js';
 import { formatLogLine } from '../../../src/log-line.js';
 import { resolveLogFormat } from '../../../src/logger.js';
-import { countDeliveries, formatProgress } from '../../../src/roles/round-progress.js';
+import { countDeliveries, formatProgress } from '../../../src/operations/round-progress.js';
 import { StatusLine } from '../../../src/cli/status-line.js';
 
 describe('formatProgress', () => {

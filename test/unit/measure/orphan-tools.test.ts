@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { orphanVerdict, parseProcStat, parseRunningToolRecord, type RunningToolRecord } from '../../../src/measure/orphan-tools.js';
-import { setprivToolMissing, withParentDeathSignal } from '../../../src/measure/parent-death.js';
+import { setprivToolMissing, withParentDeathSignal } from '../../../src/process/parent-death.js';
 
 // A real /proc/<pid>/stat line (iperf3 client), and one whose command name holds ") (".
 const STAT = '4242 (iperf3) S 4200 4242 4242 0 -1 4194560 160 0 0 0 0 0 0 0 20 0 1 0 987654 11776000 300 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0 0 0 0';

@@ -3,7 +3,7 @@
 // the scheduler fans out the plan its own configuration gives for that schedule. A tick added by
 // hand (dashboard "add job", Redis access) therefore cannot put jobs on any testpoint's queue
 // beyond the rounds the configuration already plans. Pure.
-import { showValue, jobDataSizeProblem } from './job-data-bounds.js';
+import { showValue, jobDataSizeProblem } from '../jobs/job-data-bounds.js';
 
 export interface TickJobData {
   readonly testpoint: string;

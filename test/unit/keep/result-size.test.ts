@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { boundText, keepOversizedResult, oversizedResultReason, readBoundedResult } from '../../../src/measure/result-size.js';
+import { boundText, keepOversizedResult, oversizedResultReason, readBoundedResult } from '../../../src/keep/result-size.js';
 import { testConfig } from '../../helpers/config.js';
 import { loadConfig } from '../../../src/config/load-config.js';
 

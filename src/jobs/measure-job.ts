@@ -6,7 +6,7 @@ import { validateTestArgs } from '../config/test-args.js';
 import { CATEGORY_INFO, isCategory } from '../plan/categories.js';
 import type { MeasurementSpec } from '../plan/measurement-spec.js';
 import { reverseSupport } from '../plan/plan.js';
-import { clipText, jobDataSizeProblem, showValue } from '../queues/job-data-bounds.js';
+import { clipText, jobDataSizeProblem, showValue } from './job-data-bounds.js';
 import { queueNameFor } from '../queues/queue-names.js';
 
 export interface MeasureJobData {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkTick, type OwnSchedules } from '../../../src/queues/tick-job.js';
+import { checkTick, type OwnSchedules } from '../../../src/schedule/tick-job.js';
 
 const SCHEDULE = 'round__tp-a__0123456789';
 const HASH = '0123456789abcdef';

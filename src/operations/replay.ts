@@ -10,7 +10,7 @@ import type { ResultMeta } from '../keep/result-meta.js';
 import { measurementTs, metaPath } from '../keep/result-path.js';
 import type { ArchiveJobData } from '../jobs/archive-job.js';
 import { archiveQueueName } from '../queues/queue-names.js';
-import { parseResultFileName } from './result-file-name.js';
+import { parseResultFileName } from '../keep/result-file-name.js';
 
 export interface ReplayFilter {
   readonly since: Date;

@@ -1,10 +1,10 @@
 // One tick → one measurement job per spec, on the owning testpoint's queue, with deterministic ids.
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Config } from '../config/config.js';
-import type { MeasureJobData } from '../measure/measure-job.js';
+import type { MeasureJobData } from '../jobs/measure-job.js';
 import { measureJobId } from '../plan/job-id.js';
 import type { MeasurementSpec } from '../plan/measurement-spec.js';
-import { queueNameFor } from './queue-names.js';
+import { queueNameFor } from '../queues/queue-names.js';
 
 export function measureJobOptions(config: Pick<Config, 'measureAttempts' | 'measureRetryDelayMs'>): JobsOptions {
   return {

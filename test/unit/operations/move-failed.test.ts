@@ -1,7 +1,7 @@
 // retry-failed --from: the copies of an old delivery, one per configured archiver. Pure parts.
 import { describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../../src/jobs/archive-job.js';
-import { movedJobId, movedJobs } from '../../../src/archive/move-failed.js';
+import { movedJobId, movedJobs } from '../../../src/operations/move-failed.js';
 import { archiveQueueName } from '../../../src/queues/queue-names.js';
 
 const OLD = 'http://127.0.0.1:9000';

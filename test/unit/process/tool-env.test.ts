@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isToolVariable, toolEnvironment, toolProfile } from '../../../src/measure/tool-env.js';
+import { isToolVariable, toolEnvironment, toolProfile } from '../../../src/process/tool-env.js';
 
 const worker = {
   PATH: '/usr/local/bin:/usr/bin:/bin',

@@ -8,7 +8,7 @@ import type { Job, JobsOptions, Queue } from 'bullmq';
 import type { Category } from '../plan/categories.js';
 import { archiveQueueName } from '../queues/queue-names.js';
 import type { ArchiveJobData, ArchiveJobRef } from '../jobs/archive-job.js';
-import { checkArchiveJob, formatArchiveJobProblem, type ArchiveJobLimits } from './archive-job-schema.js';
+import { checkArchiveJob, formatArchiveJobProblem, type ArchiveJobLimits } from '../archive/archive-job-schema.js';
 
 export interface MoveFilter {
   readonly category: Category | null;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSummary, roundPassed, type RoundSummary } from '../../../src/roles/round-summary.js';
+import { formatSummary, roundPassed, type RoundSummary } from '../../../src/operations/round-summary.js';
 
 const base: RoundSummary = {
   testpoint: 'tp1',

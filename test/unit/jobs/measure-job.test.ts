@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateMeasureJob } from '../../../src/measure/measure-job.js';
+import { validateMeasureJob } from '../../../src/jobs/measure-job.js';
 import type { MeasurementSpec } from '../../../src/plan/measurement-spec.js';
 
 const spec: MeasurementSpec = {

@@ -2,7 +2,7 @@
 import type { Queue } from 'bullmq';
 import type { Category } from '../plan/categories.js';
 import type { ArchiveJobData } from '../jobs/archive-job.js';
-import { displayUrl } from './archive-request.js';
+import { displayUrl } from '../archive/archive-request.js';
 
 export interface RetryFilter {
   /** The configured archiver this queue belongs to: only jobs whose data names it are retried. */

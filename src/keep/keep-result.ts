@@ -4,7 +4,7 @@
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { metaPath } from '../keep/result-path.js';
+import { metaPath } from './result-path.js';
 import { makeDirectory, moveIntoPlace, tempPathFor, writeFileAtomic, writeFileSynced } from './write-atomic.js';
 
 export type KeepOutcome =

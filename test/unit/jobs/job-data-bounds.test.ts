@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clipText, jobDataBytes, jobDataSizeProblem, MAX_JOB_DATA_BYTES, refusalReason, showValue } from '../../../src/queues/job-data-bounds.js';
+import { clipText, jobDataBytes, jobDataSizeProblem, MAX_JOB_DATA_BYTES, refusalReason, showValue } from '../../../src/jobs/job-data-bounds.js';
 
 describe('job data bounds', () => {
   it('measures job data as the JSON Redis holds', () => {
