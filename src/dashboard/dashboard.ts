@@ -2,6 +2,7 @@
 import type { RedisOptions } from 'bullmq';
 import type { Express } from 'express';
 import { Redis } from 'ioredis';
+import { connectionFor } from '../queues/connection-kinds.js';
 import { withTimeout } from '../async.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
@@ -55,13 +56,7 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const { config, logger } = deps;
   // Fail fast: no offline queue, one retry. /healthz and scrapes must answer during an outage,
   // and the reconnect loop keeps trying in the background.
-  const control = new Redis({
-    ...(deps.connection as Record<string, unknown>),
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2000,
-    retryStrategy: (times: number) => Math.min(times * 500, 5000),
-  });
+  const control = new Redis(connectionFor('control', deps.connection) as Record<string, unknown>);
   let redisDown = false;
   control.on('error', (err) => {
     if (!redisDown) logger.warn({ err: err.message }, 'dashboard cannot reach Redis; retrying');

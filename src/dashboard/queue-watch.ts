@@ -2,6 +2,7 @@
 // QueueEvents listener per queue, and tells the board about each new one.
 import { Queue, QueueEvents, type RedisOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { connectionFor } from '../queues/connection-kinds.js';
 import { withTimeout } from '../async.js';
 import type { Logger } from '../logger.js';
 import type { JobEventRecorder } from './job-events.js';
@@ -91,10 +92,10 @@ export class QueueWatch {
     if (this.closed || this.watched.has(name)) return;
     // Producers fail fast (BullMQ's production guide): a board request during an outage gets an
     // error at once instead of queueing commands until Redis returns.
-    const queue = new Queue(name, { connection: { ...connection, enableOfflineQueue: false }, prefix });
+    const queue = new Queue(name, { connection: connectionFor('producer', connection), prefix });
     queue.on('error', (err) => logger.debug({ err, queue: name }, 'dashboard queue error'));
     // QueueEvents blocks on XREAD, so it waits out outages (BullMQ sets maxRetriesPerRequest: null).
-    const events = new QueueEvents(name, { connection, prefix, ...(lastEventId ? { lastEventId } : {}) });
+    const events = new QueueEvents(name, { connection: connectionFor('worker', connection), prefix, ...(lastEventId ? { lastEventId } : {}) });
     events.on('error', (err) => logger.debug({ err, queue: name }, 'dashboard queue events error'));
     // One event at a time per queue, in stream order: a retry must be counted before the delivery
     // that follows it resets the archiver's consecutive-failure count.

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { Queue, type RedisOptions } from 'bullmq';
 import { withTimeout } from '../async.js';
 import type { Config } from '../config/config.js';
+import { connectionFor } from '../queues/connection-kinds.js';
 import { redisAnswers } from '../queues/redis-answers.js';
 import { archiveQueueName, measureQueueName, SCHEDULE_QUEUE, throughputQueueName } from '../queues/queue-names.js';
 
@@ -24,7 +25,7 @@ export function queuesOfRole(role: string, config: Pick<Config, 'testpoint' | 'a
 async function workersOn(names: readonly string[], connection: RedisOptions, prefix: string): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
   for (const name of names) {
-    const q = new Queue(name, { connection: { ...connection, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }, prefix });
+    const q = new Queue(name, { connection: connectionFor('control', connection), prefix });
     q.on('error', () => undefined);
     try {
       out[name] = await withTimeout(q.getWorkersCount(), 3000, 'Redis', { keepAlive: true, error: (ms) => new Error(`Redis did not answer within ${ms} ms`) });

@@ -4,6 +4,7 @@ import type { RedisOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { withTimeout } from '../async.js';
 import type { Logger } from '../logger.js';
+import { connectionFor } from './connection-kinds.js';
 import { describeRedisTarget } from './redis-options.js';
 import { describeRedisProblem, reconnectDelayMs, type RedisProblem } from './redis-problem.js';
 
@@ -25,14 +26,7 @@ export async function checkRedis(options: RedisOptions, timeoutMs = 5000): Promi
   const target = describeRedisTarget(options);
   // ioredis reports a refused SELECT on connect as an 'error' event and carries on in database 0,
   // so the database is selected here explicitly, where a refusal can be seen.
-  const client = new Redis({
-    ...(rest as Record<string, unknown>),
-    lazyConnect: true,
-    connectTimeout: timeoutMs,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    enableOfflineQueue: false,
-  });
+  const client = new Redis(connectionFor('probe', rest, timeoutMs) as Record<string, unknown>);
   let firstError: unknown = null;
   client.on('error', (err) => {
     firstError ??= err;

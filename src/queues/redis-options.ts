@@ -57,11 +57,6 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   return parsed.options;
 }
 
-/** Workers wait out a Redis outage instead of failing commands (BullMQ's production guidance). */
-export function workerConnection(base: RedisOptions): RedisOptions {
-  return { ...base, maxRetriesPerRequest: null };
-}
-
 /**
  * How often a job may lose its lock and be handed out again before BullMQ fails it with "job stalled
  * more than allowable limit". Every Redis outage longer than the lock and every worker death costs

@@ -10,7 +10,8 @@ import type { Logger } from '../logger.js';
 import { configuredSecrets } from '../redact-secrets.js';
 import { archiveQueueName } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
-import { stallOptions, workerConnection } from '../queues/redis-options.js';
+import { connectionFor } from '../queues/connection-kinds.js';
+import { stallOptions } from '../queues/redis-options.js';
 import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
 export interface ArchiveRoleDeps {
@@ -36,7 +37,7 @@ export async function startArchiveRole(deps: ArchiveRoleDeps): Promise<Role> {
     // The queue and the URL are bound here, from configuration: a job's `url` is only checked against it.
     const processor = createArchiveProcessor({ config, archiverUrl: url, dispatchers, logger, secrets });
     const worker = new Worker<ArchiveJobData>(archiveQueueName(url), processor, {
-      connection: workerConnection(queues.connection),
+      connection: connectionFor('worker', queues.connection),
       prefix: queues.prefix,
       concurrency: config.archiveConcurrency,
       ...stallOptions(config.stalledIntervalMs),

@@ -16,7 +16,8 @@ import { plan } from '../plan/plan.js';
 import { archiveQueueName, measureQueueName, throughputQueueName } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
 import { redisErrorLogger } from '../queues/redis-error-log.js';
-import { stallOptions, workerConnection } from '../queues/redis-options.js';
+import { connectionFor } from '../queues/connection-kinds.js';
+import { stallOptions } from '../queues/redis-options.js';
 import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
 export interface MeasureRoleDeps {
@@ -43,7 +44,7 @@ export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
     const name = archiveQueueName(url);
     let q = archiveQueues.get(name);
     if (!q) {
-      q = new Queue<ArchiveJobData>(name, { connection: { ...workerConnection(queues.connection), enableOfflineQueue: true }, prefix: queues.prefix });
+      q = new Queue<ArchiveJobData>(name, { connection: connectionFor('handover', queues.connection), prefix: queues.prefix });
       q.on('error', redisErrorLogger(logger, { queue: name }, 'archive queue error'));
       archiveQueues.set(name, q);
     }
@@ -83,7 +84,7 @@ export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
   const throughputName = throughputQueueName(config.testpoint);
   // Global, not per worker: two measure processes on one testpoint still never overlap throughput tests.
   await queues.get(throughputName).setGlobalConcurrency(1);
-  const common = { connection: workerConnection(queues.connection), prefix: queues.prefix, ...stallOptions(config.stalledIntervalMs) };
+  const common = { connection: connectionFor('worker', queues.connection), prefix: queues.prefix, ...stallOptions(config.stalledIntervalMs) };
   const workers = [
     new Worker<MeasureJobData>(measureQueueName(config.testpoint), processor, { ...common, concurrency: config.measureConcurrency }),
     new Worker<MeasureJobData>(throughputName, processor, { ...common, concurrency: 1 }),

@@ -7,7 +7,8 @@ import { slotFromSchedulerJobId } from '../plan/job-id.js';
 import { fanOut, measureJobOptions } from '../schedule/fan-out.js';
 import { SCHEDULE_QUEUE } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
-import { stallOptions, workerConnection } from '../queues/redis-options.js';
+import { connectionFor } from '../queues/connection-kinds.js';
+import { stallOptions } from '../queues/redis-options.js';
 import { refusalReason } from '../jobs/job-data-bounds.js';
 import { ownSchedules, schedulerIdFor, syncSchedulers, type RoundSchedule, type TickJobData } from '../schedule/scheduler-sync.js';
 import { checkTick } from '../schedule/tick-job.js';
@@ -66,7 +67,7 @@ export async function startSchedulerRole(deps: SchedulerRoleDeps): Promise<Role>
       logger.info({ jobId: job.id, testpoint: job.data.testpoint, slot: new Date(slotMs).toISOString(), measurements: jobs.length }, 'round fanned out');
       return { slotMs, measurements: jobs.length };
     },
-    { connection: workerConnection(queues.connection), prefix: queues.prefix, concurrency: 1, ...stallOptions(deps.config.stalledIntervalMs) },
+    { connection: connectionFor('worker', queues.connection), prefix: queues.prefix, concurrency: 1, ...stallOptions(deps.config.stalledIntervalMs) },
   );
   logWorkerEvents(worker, logger);
   let closing: Promise<void> | null = null;

@@ -6,7 +6,7 @@ import { Worker, type RedisOptions } from 'bullmq';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { createLogger } from '../../src/logger.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
-import { workerConnection } from '../../src/queues/redis-options.js';
+import { connectionFor } from '../../src/queues/connection-kinds.js';
 import { startDashboardRole } from '../../src/roles/dashboard-role.js';
 import { testConfig } from './config.js';
 import { parsePromText, type Sample } from './prom-text.js';
@@ -55,7 +55,7 @@ export async function startDashboard(env: Record<string, string> = {}, connectio
   const get = (path: string, headers: Record<string, string> = AUTH) => fetch(`${role.url}${path}`, { headers });
   const metrics = async (): Promise<Sample[]> => parsePromText(await (await get('/metrics')).text());
   const worker = (name: string, processor: ConstructorParameters<typeof Worker>[1]) => {
-    const w = new Worker(name, processor, { connection: workerConnection(testRedisOptions()), prefix, stalledInterval: 1000 });
+    const w = new Worker(name, processor, { connection: connectionFor('worker', testRedisOptions()), prefix, stalledInterval: 1000 });
     w.on('error', () => undefined);
     cleanups.push(() => w.close());
     return w;

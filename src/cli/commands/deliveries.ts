@@ -1,6 +1,7 @@
 // psq replay and psq retry-failed: put deliveries (back) in line, then deliver them in-process
 // and report, or only enqueue them for the running archive workers.
 import { Redis } from 'ioredis';
+import { connectionFor } from '../../queues/connection-kinds.js';
 import type { ArchiveJobData, ArchiveJobRef } from '../../jobs/archive-job.js';
 import { archiveBodyLimit } from '../../archive/archive-job-schema.js';
 import { archiveJobOptions } from '../../jobs/archive-job.js';
@@ -149,7 +150,7 @@ export async function retryFailedCommand(config: Config, args: CliArgs, logger: 
 /** Archive queues under our prefix that no configured archiver serves, with failed jobs in them. */
 async function strandedQueues(config: Config, queues: QueueRegistry, logger: Logger) {
   // Its own connection for SCAN: BullMQ's queue connections are not ours to issue commands on.
-  const client = new Redis({ ...(queues.connection as Record<string, unknown>), lazyConnect: true, maxRetriesPerRequest: 1 });
+  const client = new Redis({ ...(connectionFor('control', queues.connection) as Record<string, unknown>), lazyConnect: true });
   client.on('error', (err: Error) => logger.debug({ err: err.message }, 'queue scan connection error'));
   try {
     await client.connect();
