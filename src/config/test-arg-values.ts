@@ -1,7 +1,7 @@
 // The values the numeric and enumerated test flags accept, so `-t -5`, `-P 0`, `-P 999` or `--count -1`
 // are refused when the configuration (or a job) is read, with the range, instead of being replaced by a
 // default or reaching the tool. Pure. Ranges follow pScheduler's specs and the tools' own limits.
-import { parseDuration } from '../measure/direct/iso-duration.js';
+import { parseDuration } from './iso-duration.js';
 import type { Category } from '../plan/categories.js';
 
 interface ValueRule {

@@ -1,7 +1,7 @@
 // Split pScheduler-style test args into (canonical flag, value) pairs, never throwing on bad input.
 import { TEST_FLAGS } from '../../config/test-args.js';
 import type { Category } from '../../plan/categories.js';
-import { parseDuration } from './iso-duration.js';
+import { parseDuration } from '../../config/iso-duration.js';
 
 export interface Flag {
   /** The long name (`--count` for `-c`), so callers switch on one spelling. */

@@ -1,6 +1,6 @@
 // iputils ping: argv, output parser and the pScheduler rtt result (ping tool). Latency: halfping.ts.
 import { icmpErrorFromPingText, type IcmpError } from './icmp-error.js';
-import { formatIsoDurationFromMs } from './iso-duration.js';
+import { formatIsoDurationFromMs } from '../../config/iso-duration.js';
 import { failedResult, type FailedResult, type RttResult, type RttRoundtrip } from './results.js';
 import type { IpVersion, PingProbeSettings } from './settings-types.js';
 

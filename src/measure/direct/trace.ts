@@ -1,6 +1,6 @@
 // traceroute and tracepath: argv, output parsers, and the pScheduler trace and mtu results.
 import { icmpErrorFromBang } from './icmp-error.js';
-import { formatIsoDurationFromMs } from './iso-duration.js';
+import { formatIsoDurationFromMs } from '../../config/iso-duration.js';
 import { failedResult, type FailedResult, type MtuResult, type TraceHop, type TraceResult } from './results.js';
 import type { IpVersion, TraceSettings } from './settings-types.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatIsoDuration, formatIsoDurationFromMs, parseDuration } from '../../../src/measure/direct/iso-duration.js';
-import { pschedulerFixture } from './captures.js';
+import { formatIsoDuration, formatIsoDurationFromMs, parseDuration } from '../../../src/config/iso-duration.js';
+import { pschedulerFixture } from '../direct/captures.js';
 
 describe('formatIsoDuration: isodate.duration_isoformat as pScheduler uses it', () => {
   it.each([
