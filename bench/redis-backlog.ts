@@ -43,7 +43,7 @@ export async function benchRedisBacklog(): Promise<void> {
       const batch = Array.from({ length: Math.min(1000, N - i) }, (_, k) => {
         const n = i + k;
         const measureId = `tp__rtt__auto__192.0.2.${n % 250}__forward__${n}`;
-        const ts = new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString().slice(0, 19) + 'Z';
+        const ts = `${new Date(Date.UTC(2026, 0, 1) + n * 1000).toISOString().slice(0, 19)}Z`;
         const data: ArchiveJobData = {
           url, category: 'rtt', testpoint: 'tp', measurementSucceeded: true, resultFile: `/data/rtt/x${n}.json`,
           body: { src: { ip: '198.51.100.1', name: 'tp' }, dst: { ip: `192.0.2.${n % 250}`, name: `dest-${n % 250}` }, direction: 'forward', ts, run_id: runIdFor(measureId), raw },

@@ -1,9 +1,10 @@
 // `npm run bench`: performance figures (printed, not asserted). `npm run bench -- startup` (or
-// `redis-backlog`) runs one of them.
+// `redis-backlog`, `schedule-memory`) runs one of them.
 import { benchRedisBacklog } from './redis-backlog.js';
+import { benchScheduleMemory } from './schedule-memory.js';
 import { benchStartup } from './startup.js';
 
-const BENCHES: Record<string, () => Promise<void>> = { startup: benchStartup, 'redis-backlog': benchRedisBacklog };
+const BENCHES: Record<string, () => Promise<void>> = { startup: benchStartup, 'redis-backlog': benchRedisBacklog, 'schedule-memory': benchScheduleMemory };
 const chosen = process.argv.slice(2);
 const unknown = chosen.filter((name) => !(name in BENCHES));
 if (unknown.length > 0) {

@@ -5,18 +5,20 @@ import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
 import { partitionSupported, type MeasureBackend, type SkippedSpec } from './measure/backend.js';
 import { createBackend } from './measure/create-backend.js';
-import { decideBackend, type BackendDecision } from './measure/select-backend.js';
+import { decideBackend, findExecutable, type BackendDecision } from './measure/select-backend.js';
 import type { MeasurementSpec } from './plan/measurement-spec.js';
 import { plan } from './plan/plan.js';
 import { resolveRedis, type RedisHandle } from './queues/embedded-redis.js';
 import { QueueRegistry } from './queues/queue-registry.js';
 import { requireRedis, waitForRedis, type WaitForRedisOptions } from './queues/redis-check.js';
+import { readRedisTls } from './queues/redis-tls.js';
 import { startArchiveRole } from './roles/archive-role.js';
 import { startDashboardRole } from './roles/dashboard-role.js';
 import { startMeasureRole } from './roles/measure-role.js';
 import { startResponderRole } from './roles/responder-role.js';
 import type { Role } from './roles/role.js';
 import type { RoleName } from './roles/role-name.js';
+import type { RoundSchedule } from './schedule/scheduler-sync.js';
 import { startSchedulerRole } from './roles/scheduler-role.js';
 
 export interface Queues {
@@ -36,7 +38,7 @@ export function warnAboutConfig(config: Config, logger: Logger): void {
 export async function openQueues(config: Config, logger: Logger): Promise<Queues>;
 export async function openQueues(config: Config, logger: Logger, wait: Omit<WaitForRedisOptions, 'logger'>): Promise<Queues | null>;
 export async function openQueues(config: Config, logger: Logger, wait?: Omit<WaitForRedisOptions, 'logger'>): Promise<Queues | null> {
-  const redis = await resolveRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger });
+  const redis = await resolveRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger, processEnv: config.processEnv, tls: await readRedisTls(config) });
   try {
     if (wait === undefined) await requireRedis(redis.options);
     else if (!(await waitForRedis(redis.options, { ...wait, logger }))) {
@@ -63,7 +65,7 @@ export interface Measurement {
 }
 
 export function setUpMeasurement(config: Config, logger: Logger, options: { readonly logBackend: boolean }): Measurement {
-  const decision = decideBackend(config);
+  const decision = decideBackend(config, (bin) => findExecutable(bin, config.path));
   if (options.logBackend) logger.info({ backend: decision.name, reason: decision.reason }, 'measurement backend');
   const backend = createBackend(decision.name, config, logger);
   const { specs, notes } = plan(config);
@@ -91,6 +93,13 @@ export interface RoleWiring {
    * throughput then reports the tool missing.
    */
   readonly responderOptional?: boolean;
+  /**
+   * What the scheduler role schedules: the whole fleet's plan (FLEET_FILE), or by default this
+   * configuration's one testpoint on CRON_EXPRESSION.
+   */
+  readonly fleet?: { readonly schedules: readonly RoundSchedule[]; readonly ownsAll: boolean };
+  /** FLEET_FILE's testpoints: the ones the dashboard's status page expects. */
+  readonly fleetTestpoints?: readonly string[];
 }
 
 /**
@@ -120,16 +129,16 @@ async function startRole(name: RoleName, wiring: RoleWiring, all: readonly RoleN
   const { config, logger, queues, measurement } = wiring;
   switch (name) {
     case 'responder':
-      return startResponderRole({ port: config.iperf3Port, bind: config.responderBind, logger });
+      return startResponderRole({ port: config.iperf3Port, bind: config.responderBind, logger, processEnv: config.processEnv });
     case 'dashboard':
-      return startDashboardRole({ config, queues, logger, roles: () => [...all] });
+      return startDashboardRole({ config, queues, logger, roles: () => [...all], ...(wiring.fleetTestpoints ? { testpoints: wiring.fleetTestpoints } : {}) });
     case 'measure':
       return startMeasureRole({ config, queues, backend: measurement.backend, logger, shutdownGraceMs: config.shutdownTimeoutMs });
     case 'archive':
       return startArchiveRole({ config, queues, logger, shutdownGraceMs: wiring.archiveGraceMs ?? config.shutdownTimeoutMs });
     case 'scheduler': {
-      const schedules = [{ testpoint: config.testpoint, pattern: config.cronExpression, tz: config.tz, specs: measurement.specs }];
-      return startSchedulerRole({ config, schedules, queues, logger });
+      const schedules = wiring.fleet?.schedules ?? [{ testpoint: config.testpoint, pattern: config.cronExpression, tz: config.tz, specs: measurement.specs }];
+      return startSchedulerRole({ config, schedules, queues, logger, ownsAllSchedules: wiring.fleet?.ownsAll === true });
     }
   }
 }

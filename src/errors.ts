@@ -2,9 +2,14 @@
 
 /** One bad configuration value: which variable, what it held, what was expected. */
 export interface ConfigProblem {
+  /** The variable's name; with `field`, a path into a file (`testpoints[2].hosts[0]`). */
   readonly variable: string;
+  /** With `field`, already shown as the file wrote it (`"thruput"`, `300`); undefined: nothing to show. */
   readonly value: string | undefined;
+  /** What is expected; with `field`, the whole sentence saying what is wrong. */
   readonly expected: string;
+  /** A problem in a file (FLEET_FILE), shown as `path: what is wrong (got value)`. */
+  readonly field?: true;
 }
 
 export class ConfigError extends Error {
@@ -18,6 +23,7 @@ export class ConfigError extends Error {
 }
 
 export function formatProblem(p: ConfigProblem): string {
+  if (p.field) return `${p.variable}: ${p.expected}${p.value === undefined ? '' : ` (got ${p.value})`}`;
   const shown = p.value === undefined ? '(unset)' : JSON.stringify(p.value);
   return `${p.variable}=${shown}: expected ${p.expected}`;
 }

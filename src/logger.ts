@@ -12,6 +12,9 @@ const REDACT_PATHS = [
   'headers.authorization',
   'req.headers.authorization',
   'config.authToken',
+  // Config.processEnv: the whole environment psq started with, secrets included.
+  'processEnv',
+  '*.processEnv',
   '*.authToken',
   '*.token',
   '*.password',

@@ -6,7 +6,7 @@ import { ArchiveRejectedError, ArchiveRetryableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { maskUserinfo } from '../config/archive-urls.js';
 import { secretRedactor } from '../redact-secrets.js';
-import { ARCHIVE_BACKOFF_TYPE, type ArchiveJobData } from '../jobs/archive-job.js';
+import type { ArchiveJobData } from '../jobs/archive-job.js';
 import { archiveBodyLimit, checkArchiveJob, formatArchiveJobProblem, showValue } from './archive-job-schema.js';
 import { buildArchiveRequest, displayUrl, InvalidArchiveJobError, type ArchiveRequest } from './archive-request.js';
 import { checkArchiverBinding } from './archiver-binding.js';

@@ -38,5 +38,6 @@ function envFor(args: CliArgs): Record<string, string> {
 }
 
 function loadContext(args: CliArgs) {
-  return { hostname: hostname(), inContainer: inContainer(), requireHosts: needsHosts(args) };
+  // The process's own environment, apart from the env file: what the programs psq runs get theirs from.
+  return { hostname: hostname(), inContainer: inContainer(), requireHosts: needsHosts(args), processEnv: process.env };
 }

@@ -1,4 +1,5 @@
-// psq: the command-line entry point. Only src/cli/ and workers/ read process.env, signals or exit.
+// psq: the command-line entry point. Only src/cli/ and workers/ use signals, argv or exit; only
+// checked-config.ts reads process.env (biome's noProcessEnv holds everything else to it).
 import { parseCliArgs, USAGE } from './args.js';
 
 // Every other module is imported when its command runs (`await import(…)` below): `psq help`,
@@ -22,14 +23,28 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const { checkedConfigFrom } = await import('./checked-config.js');
-  const { config, problems } = await checkedConfigFrom(args);
+  const checked = await checkedConfigFrom(args);
+  const problems = checked.problems;
+  let config = checked.config;
   if (problems.length > 0) {
     const { ConfigError } = await import('../errors.js');
     process.stderr.write(`psq: ${new ConfigError(problems).message}\nNothing was enqueued. See env.template for every variable.\n`);
     return 2;
   }
-  if (args.command === 'plan') return (await import('./commands/plan.js')).planCommand(config);
+  if (args.command === 'plan') return (await import('./commands/plan.js')).planCommand(config, args.testpoint);
+  if (args.testpoint !== null || (args.command === 'run-once' && config.fleetFile !== null)) {
+    // One testpoint of the fleet: its hosts, tests, schedule… in place of the environment's.
+    const { testpointConfigFrom, fleetProblemsText } = await import('./read-fleet-file.js');
+    const picked = testpointConfigFrom(config, args.testpoint);
+    if (!picked.ok) {
+      process.stderr.write(`psq: ${fleetProblemsText(picked.fleetFile, picked.problems)}\nNothing was enqueued.\n`);
+      return 2;
+    }
+    config = picked.config;
+  }
+  if (args.command === 'acl') return (await import('./commands/acl.js')).aclCommand(config, args.acl);
   if (args.command === 'health') return (await import('./commands/health.js')).healthCommand(config, args.roles);
+  if (args.command === 'status') return (await import('./commands/status.js')).statusCommand(config, { json: args.json });
   const [{ createLogger, resolveLogFormat }, { progressOn, setProgressDisplay }, { StatusLine }] = await Promise.all([
     import('../logger.js'),
     import('./progress-display.js'),
@@ -60,14 +75,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (err) {
     progress.clear();
-    const [{ RedisUnavailableError }, { RedisConnectError }] = await Promise.all([import('../queues/embedded-redis.js'), import('../queues/redis-check.js')]);
-    if (err instanceof RedisUnavailableError) {
+    const [{ RedisUnavailableError }, { RedisConnectError }, { RedisTlsFileError }] = await Promise.all([
+      import('../queues/embedded-redis.js'),
+      import('../queues/redis-check.js'),
+      import('../queues/redis-tls.js'),
+    ]);
+    if (err instanceof RedisUnavailableError || err instanceof RedisTlsFileError) {
       process.stderr.write(`psq: ${err.message}\n`);
       return 2;
     }
     if (err instanceof RedisConnectError) {
       process.stderr.write(`psq: ${err.message}\n`);
       return err.exitCode;
+    }
+    const refused = (await import('../queues/redis-problem.js')).describeRefusedCommand(err);
+    if (refused !== null) {
+      process.stderr.write(`psq: ${refused}\n`);
+      return 2;
     }
     if (isListenError(err)) {
       // A port taken between the start check and the listen: still a configuration problem.

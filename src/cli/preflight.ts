@@ -26,6 +26,12 @@ export function checksFor(args: Command): { dataDir: boolean; caFile: boolean; d
   };
 }
 
+/** Whether a command connects to Redis, so that REDIS_CA_FILE, REDIS_CERT_FILE and REDIS_KEY_FILE must be usable. */
+export function usesRedis(args: Command): boolean {
+  if (args.command === 'start') return args.roles.length === 0 || args.roles.some((r) => r !== 'responder');
+  return ['run-once', 'replay', 'retry-failed', 'health', 'status'].includes(args.command);
+}
+
 /** `already` are the problems found so far: a variable already reported is not checked again. */
 export async function environmentProblems(config: Config, args: Command, already: readonly ConfigProblem[] = []): Promise<ConfigProblem[]> {
   const reported = new Set(already.map((p) => p.variable));
@@ -38,6 +44,11 @@ export async function environmentProblems(config: Config, args: Command, already
   if (want.caFile && config.archiveCaFile !== null && !reported.has('ARCHIVE_CA_FILE')) {
     const why = await caFileProblem(config);
     if (why !== null) problems.push({ variable: 'ARCHIVE_CA_FILE', value: config.archiveCaFile, expected: `a readable PEM file with the archiver's CA certificate (${why})` });
+  }
+  const tlsVariables = ['REDIS_URL', 'REDIS_CA_FILE', 'REDIS_CERT_FILE', 'REDIS_KEY_FILE'];
+  if (usesRedis(args) && !tlsVariables.some((v) => reported.has(v))) {
+    const problem = await redisTlsProblem(config);
+    if (problem !== null) problems.push(problem);
   }
   if (want.dashboardPort && config.dashboardPort !== 0 && !reported.has('DASHBOARD_PORT') && !reported.has('DASHBOARD_HOST')) {
     const why = await portProblem(config.dashboardHost, config.dashboardPort);
@@ -97,6 +108,19 @@ async function caFileProblem(config: Config): Promise<string | null> {
     return null;
   } catch (err) {
     return (err as Error).message.replace(/^ARCHIVE_CA_FILE=.*?: /, '');
+  }
+}
+
+/** The same reading (and PEM checks) every Redis connection does at start, so both agree on what is acceptable. */
+async function redisTlsProblem(config: Config): Promise<ConfigProblem | null> {
+  if (config.redisCaFile === null && config.redisCertFile === null && config.redisKeyFile === null) return null;
+  const { readRedisTls, RedisTlsFileError, expectedTlsFile } = await import('../queues/redis-tls.js');
+  try {
+    await readRedisTls(config);
+    return null;
+  } catch (err) {
+    if (!(err instanceof RedisTlsFileError)) throw err;
+    return { variable: err.variable, value: err.path, expected: `${expectedTlsFile(err.variable)} (${err.reason})` };
   }
 }
 

@@ -17,6 +17,8 @@ export interface Destination {
 }
 
 export interface Config {
+  /** FLEET_FILE: the testpoints to plan and schedule (fleet-file.ts); null = this configuration is a fleet of one. */
+  readonly fleetFile: string | null;
   readonly hosts: readonly Destination[];
   /** Archiver base URLs, trailing `/` dropped, de-duplicated in order. */
   readonly archiveUrls: readonly string[];
@@ -28,6 +30,11 @@ export interface Config {
   readonly tz: string;
   /** null: use 127.0.0.1:6379 if it answers, else start an embedded redis-server. */
   readonly redisUrl: string | null;
+  /** REDIS_CA_FILE: PEM CA that verifies the Redis server (rediss:// only); null = the system's CAs. */
+  readonly redisCaFile: string | null;
+  /** REDIS_CERT_FILE and REDIS_KEY_FILE: a TLS client certificate for Redis; both or neither. */
+  readonly redisCertFile: string | null;
+  readonly redisKeyFile: string | null;
   /** BullMQ key prefix. */
   readonly queuePrefix: string;
   /** This testpoint's id ([A-Za-z0-9._-]); owns queue measure-<testpoint>. */
@@ -52,6 +59,14 @@ export interface Config {
   readonly responderBind: string | null;
   /** pScheduler executable (name on PATH or absolute path). */
   readonly pschedulerBin: string;
+  /**
+   * The environment psq was started with (its own, not the env file's values): what the programs it
+   * runs get their allow-listed environment from (process/tool-env.ts). It holds secrets: never log
+   * it, never put it in job data.
+   */
+  readonly processEnv: Readonly<Record<string, string>>;
+  /** PATH of that environment: where pscheduler and setpriv are looked up. */
+  readonly path: string;
   /** Whole-measurement timeout for one pscheduler run, ms. */
   readonly measureTimeoutMs: number;
   /** Tries per measurement (the cron runner: 2). */
@@ -72,6 +87,8 @@ export interface Config {
   readonly stalledIntervalMs: number;
   /** How long a shutdown waits for running jobs before leaving them to be retried, ms. */
   readonly shutdownTimeoutMs: number;
+  /** How often a measure worker writes its heartbeat, ms; `psq status` shows it down after two missed. */
+  readonly heartbeatIntervalMs: number;
   /** Deliver results of failed measurements too (default true). */
   readonly archiveFailed: boolean;
   readonly archiveAttempts: number;

@@ -1,6 +1,6 @@
 // The dashboard's variables: credentials, bind address, and the rule that an unauthenticated
 // dashboard stays on loopback unless DASHBOARD_PUBLIC=true says otherwise.
-import { isIP } from 'node:net';
+import { isIP } from '../ip-address.js';
 import { formatHost, parseAllowedHosts } from '../dashboard/host-check.js';
 import type { Config } from './config.js';
 import type { EnvReader } from './env-reader.js';

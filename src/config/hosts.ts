@@ -4,7 +4,7 @@
 // optional %src suffix. The text after the LAST `%` is always the source (an IP or an interface name), as in
 // the cron runner; so an IPv6 zone id `fe80::1%eth0` becomes dest fe80::1 with source eth0, which binds the
 // same interface the zone id named.
-import { isIP } from 'node:net';
+import { isIP } from '../ip-address.js';
 
 import type { Destination } from './config.js';
 import { longestResultFileName, MAX_FILE_NAME_BYTES } from './result-name-limit.js';

@@ -1,5 +1,5 @@
 // Turns an environment map into the frozen Config, reporting every bad value at once (a ConfigError).
-import { isIP } from 'node:net';
+import { isIP } from '../ip-address.js';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
@@ -25,6 +25,11 @@ export interface LoadContext {
    * delivers, shows the dashboard or answers tests (default true).
    */
   readonly requireHosts?: boolean;
+  /**
+   * The environment of the process (without the env file's values), which the programs psq runs
+   * get their allow-listed environment from; none when not given.
+   */
+  readonly processEnv?: Readonly<Record<string, string | undefined>>;
 }
 
 const ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -49,10 +54,12 @@ export function loadConfig(env: Env, context: LoadContext): Config {
 export function readConfig(env: Env, context: LoadContext): { config: Config; problems: ConfigProblem[] } {
   const r = new EnvReader(env);
 
+  const fleetFile = r.raw('FLEET_FILE')?.trim() ?? null;
   const hostsRaw = r.raw('HOSTS');
   let hosts: Config['hosts'] = [];
   if (hostsRaw === undefined) {
-    if (context.requireHosts !== false) r.problem('HOSTS', env['HOSTS'], 'at least one destination, e.g. HOSTS="192.0.2.10@site-a site-b.example.org"');
+    // With a fleet file the destinations are the fleet's (fleet-file.ts).
+    if (context.requireHosts !== false && fleetFile === null) r.problem('HOSTS', env['HOSTS'], 'at least one destination, e.g. HOSTS="192.0.2.10@site-a site-b.example.org"');
   } else {
     const parsed = parseHosts(hostsRaw);
     hosts = parsed.hosts;
@@ -89,6 +96,7 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
     // The URL may carry a password: shown with it (and any query) masked.
     if (!parsed.ok) r.problem('REDIS_URL', redactRedisUrl(redisRaw.trim()), parsed.expected);
   }
+  const redisTls = readRedisTlsFiles(r, redisRaw);
 
   const toolMode = r.field<ToolMode>('TOOL_MODE', z.enum(['auto', 'all', 'subset']), 'auto, all or subset', 'auto');
   const tools = toolMode === 'subset' ? readTools(r) : [];
@@ -103,14 +111,17 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
     r.problem('ARCHIVE_BACKOFF_MAX_MS', env['ARCHIVE_BACKOFF_MAX_MS'], `at least ARCHIVE_BACKOFF_MS (${backoffMs})`);
   }
   const hostname = context.hostname.trim();
+  const processEnv = definedValues(context.processEnv ?? {});
 
   const config: Config = {
+    fleetFile,
     hosts,
     archiveUrls,
     authToken,
     cronExpression,
     tz,
     redisUrl: redisRaw?.trim() ?? null,
+    ...redisTls,
     queuePrefix: r.field('QUEUE_PREFIX', z.string().regex(ID), ID_TEXT, 'psq'),
     testpoint: r.field('TESTPOINT', z.string().regex(ID), ID_TEXT, defaultTestpoint(hostname)),
     tests: readTests(r),
@@ -127,6 +138,8 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
     responderBind: readBind(r),
     pschedulerBin: r.field('PSCHEDULER_BIN', z.string().regex(/^[^-\s][^\x00-\x1f]*$/),
       'a program name on PATH or an absolute path, not starting with "-"', 'pscheduler'),
+    processEnv,
+    path: processEnv['PATH'] ?? '',
     measureTimeoutMs: r.int('MEASURE_TIMEOUT_S', 600, 1, 86_400) * 1000,
     measureAttempts: r.int('MEASURE_ATTEMPTS', 2, 1, 10_000),
     measureRetryDelayMs: r.int('MEASURE_RETRY_DELAY_MS', 30_000, 0, DAY_MS),
@@ -134,6 +147,7 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
     maxResultBytes: r.int('MAX_RESULT_BYTES', DEFAULT_MAX_RESULT_BYTES, 1024, 256 * 1024 * 1024),
     stalledIntervalMs: r.int('STALLED_INTERVAL_MS', 30_000, 500, 3_600_000),
     shutdownTimeoutMs: r.int('SHUTDOWN_TIMEOUT_S', 60, 1, 86_400) * 1000,
+    heartbeatIntervalMs: r.int('HEARTBEAT_INTERVAL_MS', 10_000, 200, 600_000),
     archiveFailed: r.bool('ARCHIVE_FAILED', true),
     archiveAttempts: r.int('ARCHIVE_ATTEMPTS', 150, 1, 10_000),
     archiveBackoffMs: backoffMs,
@@ -149,6 +163,37 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
   };
 
   return { config: deepFreeze(config), problems: r.problems };
+}
+
+/** A copy without unset names: Config is frozen, and the process's own environment must stay writable. */
+function definedValues(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/**
+ * TLS files for Redis: they mean something only with a rediss:// URL, so with any other (or none, which
+ * is plain 127.0.0.1:6379 or the embedded server) they are refused rather than silently unused. Whether
+ * the files exist and hold PEM is checked by the CLI (preflight.ts): this module reads no disk.
+ */
+function readRedisTlsFiles(r: EnvReader, redisRaw: string | undefined): Pick<Config, 'redisCaFile' | 'redisCertFile' | 'redisKeyFile'> {
+  const files = {
+    redisCaFile: r.raw('REDIS_CA_FILE')?.trim() || null,
+    redisCertFile: r.raw('REDIS_CERT_FILE')?.trim() || null,
+    redisKeyFile: r.raw('REDIS_KEY_FILE')?.trim() || null,
+  };
+  if ((files.redisCertFile === null) !== (files.redisKeyFile === null)) {
+    const [set, unset] = files.redisCertFile !== null ? ['REDIS_CERT_FILE', 'REDIS_KEY_FILE'] : ['REDIS_KEY_FILE', 'REDIS_CERT_FILE'];
+    r.problem(unset, undefined, `set together with ${set}: REDIS_CERT_FILE and REDIS_KEY_FILE are a client certificate and its key, both or neither`);
+  }
+  const tlsUrl = redisRaw !== undefined && /^rediss:/i.test(redisRaw.trim());
+  if (!tlsUrl) {
+    const setNames = (['REDIS_CA_FILE', 'REDIS_CERT_FILE', 'REDIS_KEY_FILE'] as const).filter((n) => r.raw(n)?.trim());
+    for (const name of setNames) {
+      const url = redisRaw === undefined ? 'REDIS_URL is unset' : `REDIS_URL is ${redactRedisUrl(redisRaw.trim())}`;
+      r.problem(name, r.raw(name)?.trim(), `unset unless REDIS_URL is a rediss:// URL (${url}; TLS files apply only to TLS connections)`);
+    }
+  }
+  return files;
 }
 
 function readBind(r: EnvReader): string | null {
@@ -212,7 +257,7 @@ function readArgs(r: EnvReader, name: string, category: Category): string[] | nu
 let canonicalZones: Set<string> | undefined;
 
 /** null when `tz` is a usable IANA zone name; else what is expected. */
-function checkTimeZone(tz: string): string | null {
+export function checkTimeZone(tz: string): string | null {
   const expected = 'an IANA timezone name such as UTC or Europe/Oslo';
   // Offsets like +01:00 are accepted by newer ICU builds but not by cron-parser or the C library's TZ.
   if (!/^[A-Za-z][A-Za-z0-9_+/-]*$/.test(tz)) return expected;

@@ -34,6 +34,15 @@ export const VARIABLES: readonly EnvVariable[] = [
   ...group('schedule', [
     { name: 'CRON_EXPRESSION', default: '0 */2 * * *', description: 'When a round runs: a 5-field cron pattern.' },
     { name: 'TZ', default: 'UTC', description: 'IANA timezone for the cron pattern and log timestamps.' },
+    {
+      name: 'FLEET_FILE',
+      default: null,
+      description:
+        'A fleet file (.yaml, .yml or .json) describing several testpoints: `defaults` and `testpoints[]` with id, hosts, ' +
+        'tests, schedule(s), args, slip, offset… (example: examples/fleet.yaml). When set, it replaces HOSTS, TESTS, TOOL_MODE, ' +
+        'TOOLS, REVERSE, CRON_EXPRESSION and the *_ARGS for planning; psq plan prints the whole fleet and refuses one whose ' +
+        'throughput tests cannot fit their schedule. Unset: this configuration is a fleet of one testpoint.',
+    },
   ]),
   ...group('archive', [
     {
@@ -77,6 +86,23 @@ export const VARIABLES: readonly EnvVariable[] = [
       description:
         'redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://… (the password percent-encoded, never as ?password=; hence secret). ' +
         'Unset: 127.0.0.1:6379 if it answers, else an embedded redis-server.',
+    },
+    {
+      name: 'REDIS_CA_FILE',
+      default: null,
+      description:
+        "PEM file with the CA that signed the Redis server's certificate (rediss:// only). Unset: the system's CAs. " +
+        'The server certificate must name the host in REDIS_URL.',
+    },
+    {
+      name: 'REDIS_CERT_FILE',
+      default: null,
+      description: 'PEM client certificate for a Redis that verifies clients (tls-auth-clients yes); rediss:// only, with REDIS_KEY_FILE.',
+    },
+    {
+      name: 'REDIS_KEY_FILE',
+      default: null,
+      description: "PEM private key of REDIS_CERT_FILE (unencrypted; readable only by psq's user). Never logged.",
     },
     {
       name: 'QUEUE_PREFIX',
@@ -139,6 +165,13 @@ export const VARIABLES: readonly EnvVariable[] = [
       name: 'SHUTDOWN_TIMEOUT_S',
       default: '60',
       description: 'On SIGTERM/SIGINT, how long running jobs may finish before they are left to be retried elsewhere, s.',
+    },
+    {
+      name: 'HEARTBEAT_INTERVAL_MS',
+      default: '10000',
+      description:
+        'How often each measure worker writes its heartbeat to Redis, ms (200..600000); psq status, the dashboard and ' +
+        'psq_testpoint_up show a testpoint down when no worker beat for two intervals (plus a quarter interval, at most 1 s).',
     },
     {
       name: 'MEASURE_CONCURRENCY',

@@ -6,6 +6,8 @@ import { basicAuth, credentialsCheck, sameOriginWrites, type BasicCredentials } 
 import { BOARD_PATH } from './board.js';
 import { summarizeHealth, type HealthReport } from './health.js';
 import { hostAllowed, type HostPolicy } from './host-check.js';
+import type { StatusReport } from '../operations/testpoint-status.js';
+import { renderStatusPage, STATUS_PAGE_CSP } from './status-page.js';
 
 export interface DashboardAppOptions {
   /** Bull Board's router (board.ts). */
@@ -17,6 +19,8 @@ export interface DashboardAppOptions {
   readonly health: () => Promise<HealthReport>;
   /** Prometheus exposition text and its content type. */
   readonly metrics: () => Promise<{ contentType: string; text: string }>;
+  /** The testpoints' status (`psq status`) for /status and /status.json; absent: no such pages. */
+  readonly status?: () => Promise<StatusReport>;
   readonly logger: Logger;
 }
 
@@ -78,6 +82,24 @@ export function createDashboardApp(opts: DashboardAppOptions): Express {
     res.set('Cache-Control', 'no-store');
     res.type(contentType).send(text);
   });
+  if (opts.status) {
+    const status = opts.status;
+    // Redis not answering is the one expected failure: a 503 that says so, not the generic 500.
+    const unavailable = 'testpoint status unavailable: Redis did not answer';
+    app.get('/status.json', async (_req, res) => {
+      res.set('Cache-Control', 'no-store');
+      const report = await status().catch(() => null);
+      if (report === null) res.status(503).json({ error: unavailable });
+      else res.json(report);
+    });
+    app.get('/status', async (_req, res) => {
+      res.set('Cache-Control', 'no-store');
+      res.set('Content-Security-Policy', STATUS_PAGE_CSP);
+      const report = await status().catch(() => null);
+      if (report === null) res.status(503).type('text/plain').send(`${unavailable}\n`);
+      else res.type('html').send(renderStatusPage(report));
+    });
+  }
   app.get('/', (_req, res) => res.redirect(302, BOARD_PATH));
   app.use(BOARD_PATH, opts.board);
 

@@ -16,6 +16,8 @@ import { PendingArchiveScanner } from './pending-archive.js';
 import { configuredQueueNames } from './queue-discovery.js';
 import { QueueWatch } from './queue-watch.js';
 import { refreshScrapeGauges } from './scrape.js';
+import { readStatusReport } from '../operations/testpoint-status-reader.js';
+import { setTestpointGauges } from './testpoint-gauges.js';
 
 export type DashboardConfig = Pick<
   Config,
@@ -39,6 +41,8 @@ export interface DashboardDeps {
   readonly roles: () => readonly string[];
   /** How often queues are re-discovered; default 30 s. */
   readonly discoveryIntervalMs?: number;
+  /** The testpoints the status page expects (FLEET_FILE's); by default this process's own when it measures. */
+  readonly testpoints?: readonly string[];
 }
 
 export interface Dashboard {
@@ -84,6 +88,15 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   await watch.refresh().catch((err: unknown) => logger.warn({ err }, 'queue discovery failed; showing the configured queues until Redis answers'));
   watch.start(deps.discoveryIntervalMs ?? 30_000);
 
+  // The fleet's testpoints, or this process's own when it measures here (a central scheduler's
+  // TESTPOINT is only its hostname's default); the rest are the testpoints whose queues the watch has found.
+  const status = () =>
+    readStatusReport(control, {
+      prefix: deps.prefix,
+      configured: deps.testpoints ?? (deps.roles().includes('measure') ? [config.testpoint] : []),
+      queueNames: watch.names(),
+      timeoutMs: 3000,
+    });
   const credentials =
     config.dashboardUser !== null && config.dashboardPassword !== null
       ? { user: config.dashboardUser, password: config.dashboardPassword }
@@ -94,8 +107,10 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
     hostPolicy: hostPolicy({ credentials: credentials !== null, allowedHosts: config.dashboardAllowedHosts, bindHost: config.dashboardHost }),
     logger,
     health: () => checkHealth({ control, queues: () => watch.queues(), roles: deps.roles }),
+    status,
     metrics: async () => {
       await refreshScrapeGauges({ control, watch, metrics, recorder, pending, archiveUrls: config.archiveUrls, logger, timeoutMs: 5000 });
+      setTestpointGauges(metrics, control.status === 'ready' ? await status().catch(() => null) : null);
       return { contentType: metrics.registry.contentType, text: await metrics.registry.metrics() };
     },
   });

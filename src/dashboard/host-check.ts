@@ -3,7 +3,7 @@
 // talk to the dashboard from the victim's browser as a "same-origin" page — but the browser still
 // sends `Host: evil.example`. Refusing names the dashboard was not told about closes that door.
 // Pure logic, no I/O: the middleware in app.ts applies it.
-import { isIP } from 'node:net';
+import { isIP } from '../ip-address.js';
 
 /** A host name or address as compared here: lower case, no trailing dot, IPv6 without brackets. */
 export interface HostName {

@@ -132,8 +132,10 @@ export class JobEventRecorder {
     const testpoint = testpointOf(queueName);
     const data = (job?.data ?? {}) as MeasureData;
     const category = job ? categoryLabel(data.spec?.category) : categoryFromJobId(jobId);
-    const skipped = state === 'completed' && typeof (job?.returnvalue as MeasureOutcome | null)?.skipped === 'string';
-    const outcome = state === 'failed' ? 'failed' : skipped ? 'skipped' : 'completed';
+    const returned = state === 'completed' ? (job?.returnvalue as MeasureOutcome | null | undefined) : undefined;
+    const skipped = typeof returned?.skipped === 'string';
+    // Dropped: its round was over before it could start (the testpoint was down or its slots busy).
+    const outcome = state === 'failed' ? 'failed' : returned?.dropped === true ? 'dropped' : skipped ? 'skipped' : 'completed';
     this.metrics.measurements.inc({ testpoint, category, outcome });
     // A result DATA_DIR could not keep (measure-processor keepResult): from the return value, or the
     // progress a failed job leaves.

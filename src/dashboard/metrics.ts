@@ -28,6 +28,8 @@ export interface DashboardMetrics {
   readonly undelivered: Gauge<'archiver'>;
   readonly oldestUndeliveredAge: Gauge<'archiver'>;
   readonly consecutiveFailures: Gauge<'archiver'>;
+  readonly testpointUp: Gauge<'testpoint'>;
+  readonly testpointHeartbeatAge: Gauge<'testpoint'>;
 }
 
 /** Job states reported per queue (BullMQ 6 has no separate paused list: paused jobs count as waiting). */
@@ -47,7 +49,7 @@ export function createDashboardMetrics(): DashboardMetrics {
     }),
     measurements: new Counter({
       name: 'psq_measurements_total',
-      help: 'Finished measurement jobs by testpoint, category and outcome (completed, failed after its last attempt, skipped by the backend).',
+      help: 'Finished measurement jobs by testpoint, category and outcome (completed, failed after its last attempt, skipped by the backend, dropped because its round was over before it could start).',
       labelNames: ['testpoint', 'category', 'outcome'] as const,
       registers,
     }),
@@ -105,6 +107,18 @@ export function createDashboardMetrics(): DashboardMetrics {
       name: 'psq_archive_consecutive_failures',
       help: 'Failed delivery attempts per archiver since its last successful delivery (since the dashboard started).',
       labelNames: ['archiver'] as const,
+      registers,
+    }),
+    testpointUp: new Gauge({
+      name: 'psq_testpoint_up',
+      help: 'Whether a measure worker of the testpoint heartbeats (1) or none has for two heartbeat intervals or it stopped (0); read at scrape time.',
+      labelNames: ['testpoint'] as const,
+      registers,
+    }),
+    testpointHeartbeatAge: new Gauge({
+      name: 'psq_testpoint_heartbeat_age_seconds',
+      help: "Seconds since the testpoint's newest heartbeat (Redis clock); no series for a testpoint never seen.",
+      labelNames: ['testpoint'] as const,
       registers,
     }),
   };

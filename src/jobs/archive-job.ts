@@ -1,7 +1,6 @@
 // The contract between the measure worker (which adds archive jobs) and the archive worker (which
 // sends them); both import it, neither imports the other. What an archive job carries: the whole request body, so any machine that reaches Redis and
 // the archiver can deliver it. Never the token: that is read from configuration at send time.
-import type { JobsOptions } from 'bullmq';
 import type { Config } from '../config/config.js';
 import type { Category, Direction } from '../plan/categories.js';
 
@@ -52,5 +51,5 @@ export function archiveJobOptions(config: Pick<Config, 'archiveAttempts' | 'arch
     backoff: { type: ARCHIVE_BACKOFF_TYPE, delay: config.archiveBackoffMs },
     removeOnComplete: { age: 86_400, count: 10_000 },
     removeOnFail: { age: config.archiveFailedKeepDays * 86_400 },
-  } satisfies JobsOptions;
+  };
 }

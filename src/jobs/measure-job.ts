@@ -13,6 +13,11 @@ export interface MeasureJobData {
   readonly spec: MeasurementSpec;
   /** The scheduled tick this measurement belongs to (ms since epoch). */
   readonly slotMs: number;
+  /**
+   * The next round's slot (ms since epoch): a measurement not started by then is dropped, not run
+   * late (stale-round.ts). Absent for a round without a schedule (run-once).
+   */
+  readonly notAfterMs?: number;
 }
 
 function isStringArray(v: unknown): v is string[] {
@@ -29,10 +34,12 @@ export function validateMeasureJob(data: unknown, testpoint: string, queueName?:
   const tooBig = jobDataSizeProblem(data);
   if (tooBig !== null) return [tooBig];
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return [`job data ${showValue(data)} is not an object`];
-  const { spec, slotMs } = data as Partial<Record<keyof MeasureJobData, unknown>>;
+  const { spec, slotMs, notAfterMs } = data as Partial<Record<keyof MeasureJobData, unknown>>;
   const problems: string[] = [];
   if (typeof slotMs !== 'number' || !Number.isSafeInteger(slotMs) || slotMs < 0) {
     problems.push(`slotMs ${showValue(slotMs)} must be a non-negative integer (ms since epoch)`);
+  } else if (notAfterMs !== undefined && (typeof notAfterMs !== 'number' || !Number.isSafeInteger(notAfterMs) || notAfterMs <= slotMs)) {
+    problems.push(`notAfterMs ${showValue(notAfterMs)} must be an integer after slotMs (${slotMs}) or absent`);
   }
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return [...problems, `spec ${showValue(spec)} is missing or not an object`];
   const s = spec as Record<string, unknown>;

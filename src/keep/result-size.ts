@@ -1,7 +1,7 @@
 // The MAX_RESULT_BYTES bound on what a measurement may produce. A result over it is never read
 // into memory nor put into Redis (an archive job carries the whole result, once per archiver): it
 // is kept on disk under its normal name, and the measurement fails saying where it is.
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { keepResult, type KeepOutcome } from './keep-result.js';
 
 export type BoundedResult =
@@ -15,7 +15,7 @@ export type BoundedResult =
  * read is caught by reading one byte more than allowed.
  */
 export async function readBoundedResult(file: string, maxBytes: number): Promise<BoundedResult> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(file, 'r');
   } catch (err) {

@@ -66,6 +66,8 @@ export interface DirectBackendOptions {
   /** Port of the iperf3 servers (responders) at the destinations. */
   readonly iperf3Port: number;
   readonly logger?: Logger;
+  /** The environment psq was started with (Config.processEnv), for run-tool.ts. */
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
 }
 
 export function createDirectBackend(opts: DirectBackendOptions): MeasureBackend {
@@ -78,7 +80,7 @@ export function createDirectBackend(opts: DirectBackendOptions): MeasureBackend 
     const version = ipVersionOf(dest);
     const exec = async (bin: string, argv: string[], toolTimeoutMs: number) => {
       const timeoutMs = Math.min(ctx.timeoutMs, toolTimeoutMs);
-      const run = await runTool(bin, argv, { timeoutMs, signal: ctx.signal, track: ctx.track });
+      const run = await runTool(bin, argv, { timeoutMs, signal: ctx.signal, track: ctx.track, processEnv: opts.processEnv });
       return { run, problem: runProblem(bin, run, timeoutMs), command: [bin, ...argv].join(' ') };
     };
 

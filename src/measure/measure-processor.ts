@@ -14,6 +14,8 @@ import { validateMeasureJob, type MeasureJobData } from '../jobs/measure-job.js'
 import { refusalReason } from '../jobs/job-data-bounds.js';
 import { boundText, keepOversizedResult, oversizedResultReason, readBoundedResult } from '../keep/result-size.js';
 import { interpretResult } from './read-result.js';
+import { staleRoundReason } from './stale-round.js';
+import type { HeldLease, LeaseAttempt } from './throughput-leases.js';
 import { resolveSource } from './resolve-source.js';
 import { measurementTs, resultPath } from '../keep/result-path.js';
 import { busyWaitsOf, DEFAULT_BUSY_WAIT, type BusyWaitPolicy } from './busy-wait.js';
@@ -52,6 +54,8 @@ export interface MeasureOutcome {
   readonly keptOnDisk?: boolean;
   /** The errno that stopped keeping it (ENOSPC, EROFS…), null when kept. */
   readonly keepError?: string | null;
+  /** True when the round was over before this measurement could start (stale-round.ts); `skipped` says why. */
+  readonly dropped?: boolean;
 }
 
 
@@ -67,6 +71,16 @@ export interface MeasureDeps {
   readonly toolTracker?: ToolTracker;
   /** This testpoint's own plan: a job whose spec is not in it is refused (the measure role always sets it). */
   readonly planned?: PlannedSpecs;
+  /**
+   * Exclusive slots for throughput (throughput-leases.ts): the testpoint's and the destination's.
+   * Without it (unit harnesses) throughput is not guarded beyond its queue.
+   */
+  readonly throughputSlots?: (spec: MeasurementSpec, who: string) => Promise<LeaseAttempt>;
+}
+
+/** How long a throughput job waits before asking again for a slot held by another test. */
+function slotWaitMs(remainingMs: number): number {
+  return Math.min(Math.max(remainingMs, 1000), 5000) + Math.floor(Math.random() * 1000);
 }
 
 export function createMeasureProcessor(deps: MeasureDeps) {
@@ -107,6 +121,11 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       throw new UnrecoverableError(reason);
     }
     const jobId = String(job.id);
+    const stale = staleRoundReason(job.data, Date.now());
+    if (stale !== null) {
+      deps.logger.warn({ jobId, queue: job.queueName, category: spec.category, targetHost: spec.dest.name, reason: stale }, 'measurement dropped: its round is over');
+      return { resultFile: null, runId: null, ts: null, succeeded: false, archived: false, archiveJobs: [], skipped: stale, dropped: true };
+    }
     const attempt = job.attemptsMade + 1;
     // What the decision needs besides what happened: measure-decision.ts decides, this does the I/O.
     const context = {
@@ -156,6 +175,20 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       return again;
     }
 
+    // Throughput waits for its testpoint's and its destination's slots: waiting is not an attempt.
+    let slots: HeldLease | null = null;
+    if (spec.category === 'throughput' && deps.throughputSlots) {
+      const got = await deps.throughputSlots(spec, `${config.testpoint} ${jobId}`);
+      if (!got.held) {
+        const delayMs = slotWaitMs(got.remainingMs);
+        const what = got.key.includes(':lease:dest:') ? `destination ${spec.dest.ip}` : `testpoint ${config.testpoint}`;
+        log.info({ holder: got.holder, delayMs }, `throughput slot of ${what} is held by ${got.holder}; waiting, not counted as an attempt`);
+        await job.moveToDelayed(Date.now() + delayMs, token);
+        throw new DelayedError(`waiting for the throughput slot of ${what} (held by ${got.holder})`);
+      }
+      slots = got.lease;
+    }
+
     const startedAt = new Date();
     const plannedFile = resultPath(config.dataDir, spec, startedAt);
     const resultMeta = (succeeded: boolean, archived: boolean): ResultMeta => ({
@@ -173,7 +206,10 @@ export function createMeasureProcessor(deps: MeasureDeps) {
     });
     // The backend's own output file lives outside DATA_DIR and is read into memory at once: the
     // result must reach the archivers even when DATA_DIR is full or read-only (keep-result.ts).
-    const scratch = await scratchFileFor(plannedFile);
+    const scratch = await scratchFileFor(plannedFile).catch(async (err: unknown) => {
+      await slots?.release().catch(() => undefined);
+      throw err;
+    });
     log.info({ backend: backend.name }, 'measurement started');
     let outcome: Awaited<ReturnType<MeasureBackend['run']>>;
     let text: string | null = null;
@@ -193,6 +229,8 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       }
     } finally {
       await scratch.dispose();
+      // Freed as soon as the tool is done: keeping and handing over need no exclusive path.
+      await slots?.release().catch((err: unknown) => log.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not free a throughput slot; it expires by itself'));
     }
     const durationMs = Date.now() - startedAt.getTime();
     const result: RunResult =

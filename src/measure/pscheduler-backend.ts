@@ -9,13 +9,14 @@ function tail(text: string, max = 2000): string {
   return text.length > max ? `…${text.slice(-max)}` : text;
 }
 
-export function createPschedulerBackend(bin: string): MeasureBackend {
+/** `processEnv`: the environment psq was started with (Config.processEnv), for run-tool.ts. */
+export function createPschedulerBackend(bin: string, processEnv: Readonly<Record<string, string | undefined>>): MeasureBackend {
   return {
     name: 'pscheduler',
     supports: () => ({ ok: true }),
     async run(spec: MeasurementSpec, ctx: BackendRunContext): Promise<BackendOutcome> {
       const argv = pschedulerArgs(spec, ctx.outputFile, ctx.source);
-      const run = await runTool(bin, argv, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, track: ctx.track });
+      const run = await runTool(bin, argv, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, track: ctx.track, processEnv });
       if (run.notFound) return { kind: 'tool-missing', message: new ToolNotFoundError(bin).message };
       const diags = `${run.command}\n${tail(run.stderr)}`.trim();
       if (run.timedOut) return { kind: 'no-result', reason: `pscheduler timed out after ${ctx.timeoutMs} ms`, diags };

@@ -19,6 +19,12 @@ export interface ToolRun {
 export interface RunToolOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
+  /**
+   * The environment psq was started with (Config.processEnv): the tool gets its allow-listed part
+   * (tool-env.ts), and its PATH is where the tool and setpriv are looked up.
+   */
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
+  /** Variables set on purpose for this tool, on top of that. */
   readonly env?: Record<string, string | undefined>;
   /** Time between SIGTERM and SIGKILL to the process group. */
   readonly killGraceMs?: number;
@@ -36,7 +42,7 @@ export async function runTool(file: string, args: readonly string[], options: Ru
   const started = Date.now();
   // Under setpriv the kernel SIGKILLs the tool if this worker dies (parent-death.ts); its own
   // process group would otherwise let it run on as an orphan.
-  const guarded = (await parentDeathSignalAvailable()) ? withParentDeathSignal(file, args) : { file, args: [...args] };
+  const guarded = (await parentDeathSignalAvailable(options.processEnv['PATH'] ?? '')) ? withParentDeathSignal(file, args) : { file, args: [...args] };
   // detached: the tool gets its own process group, so a timeout can kill its grandchildren too
   // (pscheduler execs watch/result; a surviving grandchild would keep stdout open and hang us).
   const child = execa(guarded.file, guarded.args, {
@@ -46,7 +52,7 @@ export async function runTool(file: string, args: readonly string[], options: Ru
     maxBuffer: 16 * 1024 * 1024,
     // Only an allow-list of the worker's environment (tool-env.ts): never AUTH_TOKEN, REDIS_URL or
     // a password, whether set in the process or read from an --env-file.
-    env: toolEnvironment(file, process.env, options.env),
+    env: toolEnvironment(file, options.processEnv, options.env),
     extendEnv: false,
   });
   let timedOut = false;

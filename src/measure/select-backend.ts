@@ -3,8 +3,8 @@ import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { Config } from '../config/config.js';
 
-/** Whether `bin` resolves to an executable file, the way execa (PATH lookup) would find it. */
-export function findExecutable(bin: string, pathVar: string = process.env['PATH'] ?? ''): string | null {
+/** Whether `bin` resolves to an executable file, the way execa would find it on `pathVar` (a PATH value). */
+export function findExecutable(bin: string, pathVar: string): string | null {
   const candidates = isAbsolute(bin) || bin.includes('/') ? [bin] : pathVar.split(delimiter).filter(Boolean).map((d) => join(d, bin));
   for (const c of candidates) {
     try {
@@ -22,7 +22,8 @@ export interface BackendDecision {
   readonly reason: string;
 }
 
-export function decideBackend(config: Pick<Config, 'backend' | 'pschedulerBin'>, find: (bin: string) => string | null = (b) => findExecutable(b)): BackendDecision {
+/** `find` says where a program is (findExecutable on Config.path, or a test's own answer). */
+export function decideBackend(config: Pick<Config, 'backend' | 'pschedulerBin'>, find: (bin: string) => string | null): BackendDecision {
   if (config.backend === 'pscheduler') return { name: 'pscheduler', reason: 'BACKEND=pscheduler' };
   if (config.backend === 'direct') return { name: 'direct', reason: 'BACKEND=direct' };
   const found = find(config.pschedulerBin);

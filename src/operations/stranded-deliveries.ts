@@ -2,11 +2,14 @@
 // removed from ARCHIVE_URLS (or mistyped, then fixed). Plain retry-failed does not re-send them;
 // it points at `psq retry-failed --from OLD_URL`, which moves them onto the configured archivers.
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { parseArchiveUrl } from '../config/archive-urls.js';
 import { discoverQueueNames } from '../dashboard/queue-discovery.js';
 import { ARCHIVE_QUEUE_PREFIX, archiveQueueName } from '../queues/queue-names.js';
 import type { ArchiveJobData } from '../jobs/archive-job.js';
+import type { Logger } from '../logger.js';
+import { connectionFor } from '../queues/connection-kinds.js';
+import type { QueueRegistry } from '../queues/queue-registry.js';
 
 export interface StrandedQueue {
   readonly queue: string;
@@ -47,4 +50,19 @@ async function urlOfQueue(queue: Queue<ArchiveJobData>): Promise<string | null> 
     if (parsed?.ok && archiveQueueName(parsed.value) === queue.name) return parsed.value;
   }
   return null;
+}
+
+/**
+ * findStrandedDeliveries over the registry's Redis, on a connection of its own for the SCAN:
+ * BullMQ's queue connections are not ours to issue commands on.
+ */
+export async function strandedDeliveries(queues: QueueRegistry, configured: readonly string[], logger: Logger): Promise<StrandedQueue[]> {
+  const client = new Redis({ ...(connectionFor('control', queues.connection) as Record<string, unknown>), lazyConnect: true });
+  client.on('error', (err: Error) => logger.debug({ err: err.message }, 'queue scan connection error'));
+  try {
+    await client.connect();
+    return await findStrandedDeliveries(client, queues.prefix, configured, (name) => queues.get<ArchiveJobData>(name));
+  } finally {
+    client.disconnect();
+  }
 }

@@ -22,21 +22,25 @@ export function setprivToolMissing(exitCode: number | null, stderr: string): boo
   return exitCode === 127 && /^setpriv: failed to execute .*: No such file or directory$/m.test(stderr);
 }
 
-let available: Promise<boolean> | undefined;
+const available = new Map<string, Promise<boolean>>();
 
-/** Whether setpriv is on PATH (checked once per process; without it tools run unguarded). */
-export function parentDeathSignalAvailable(): Promise<boolean> {
-  available ??= (async () => {
-    for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-      if (dir === '') continue;
-      try {
-        await access(join(dir, SETPRIV_BIN), constants.X_OK);
-        return true;
-      } catch {
-        // not here
+/** Whether setpriv is on `path` (a PATH value; checked once per value; without it tools run unguarded). */
+export function parentDeathSignalAvailable(path: string): Promise<boolean> {
+  let found = available.get(path);
+  if (found === undefined) {
+    found = (async () => {
+      for (const dir of path.split(delimiter)) {
+        if (dir === '') continue;
+        try {
+          await access(join(dir, SETPRIV_BIN), constants.X_OK);
+          return true;
+        } catch {
+          // not here
+        }
       }
-    }
-    return false;
-  })();
-  return available;
+      return false;
+    })();
+    available.set(path, found);
+  }
+  return found;
 }

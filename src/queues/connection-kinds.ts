@@ -1,7 +1,6 @@
 // How each kind of Redis connection behaves when Redis is slow or gone, named once. BullMQ takes
 // options, not instances (it duplicates connections), so a kind is a function of the base options
 // from REDIS_URL. Pure.
-import type { RedisOptions } from 'bullmq';
 
 export type ConnectionKind =
   /** Workers and QueueEvents: block on Redis and wait out an outage (BullMQ's production guidance). */
@@ -18,7 +17,16 @@ export type ConnectionKind =
   /** One question and gone (is Redis there? does it take the password?): no retries, no reconnects. */
   | 'probe';
 
-export function connectionFor(kind: ConnectionKind, base: RedisOptions, timeoutMs = 2000): RedisOptions {
+/** The options a kind sets (ioredis names), on top of whatever base options (BullMQ's or ioredis's RedisOptions) it is given. */
+export interface KindOptions {
+  readonly maxRetriesPerRequest?: number | null;
+  readonly enableOfflineQueue?: boolean;
+  readonly connectTimeout?: number;
+  readonly lazyConnect?: boolean;
+  readonly retryStrategy?: (times: number) => number | null;
+}
+
+export function connectionFor<Options extends object>(kind: ConnectionKind, base: Options, timeoutMs = 2000): Options & KindOptions {
   switch (kind) {
     case 'worker':
       return { ...base, maxRetriesPerRequest: null };

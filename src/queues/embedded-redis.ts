@@ -10,7 +10,7 @@ import { sleep } from '../async.js';
 import type { Logger } from '../logger.js';
 import { toolEnvironment } from '../process/tool-env.js';
 import { redisAnswers } from './redis-answers.js';
-import { redactRedisUrl, redisOptionsFromUrl } from './redis-options.js';
+import { redactRedisUrl, redisOptionsFromUrl, type RedisTlsPem } from './redis-options.js';
 
 export interface RedisHandle {
   readonly options: RedisOptions;
@@ -34,7 +34,7 @@ function socketPathFor(dir: string): string {
   return join(tmpdir(), `psq-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}.sock`);
 }
 
-async function startEmbedded(dataDir: string, logger: Logger): Promise<RedisHandle> {
+async function startEmbedded(dataDir: string, logger: Logger, processEnv: Readonly<Record<string, string | undefined>>): Promise<RedisHandle> {
   const dir = resolve(dataDir, 'redis');
   await mkdir(dir, { recursive: true });
   const socket = socketPathFor(dir);
@@ -55,7 +55,7 @@ async function startEmbedded(dataDir: string, logger: Logger): Promise<RedisHand
   try {
     child = execa('redis-server', args, {
       reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', cleanup: true,
-      env: toolEnvironment('redis-server', process.env), extendEnv: false, // no secrets (tool-env.ts)
+      env: toolEnvironment('redis-server', processEnv), extendEnv: false, // no secrets (tool-env.ts)
     });
   } catch (err) {
     throw new RedisUnavailableError(`could not start redis-server: ${(err as Error).message}`);
@@ -106,18 +106,25 @@ export interface ResolveRedisOptions {
   readonly redisUrl: string | null;
   readonly dataDir: string;
   readonly logger: Logger;
+  /**
+   * The environment psq was started with (Config.processEnv): an embedded redis-server gets its
+   * allow-listed part (tool-env.ts) and is looked up on its PATH.
+   */
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
   /** The default tried when REDIS_URL is unset. */
   readonly probeUrl?: string;
+  /** CA and client certificate for a rediss:// REDIS_URL (redis-tls.ts readRedisTls). */
+  readonly tls?: RedisTlsPem;
 }
 
 export async function resolveRedis(opts: ResolveRedisOptions): Promise<RedisHandle> {
   if (opts.redisUrl) {
-    return { options: redisOptionsFromUrl(opts.redisUrl), description: redactRedisUrl(opts.redisUrl), embedded: false, stop: async () => undefined };
+    return { options: redisOptionsFromUrl(opts.redisUrl, opts.tls), description: redactRedisUrl(opts.redisUrl), embedded: false, stop: async () => undefined };
   }
   const probeUrl = opts.probeUrl ?? 'redis://127.0.0.1:6379';
   const probe = redisOptionsFromUrl(probeUrl);
   if (await redisAnswers(probe)) {
     return { options: probe, description: probeUrl, embedded: false, stop: async () => undefined };
   }
-  return startEmbedded(opts.dataDir, opts.logger);
+  return startEmbedded(opts.dataDir, opts.logger, opts.processEnv);
 }

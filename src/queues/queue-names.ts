@@ -1,4 +1,4 @@
-// Queue names. Each testpoint owns its measure queues; throughput has its own so it never overlaps.
+// Queue names. Each testpoint owns its measure queues; throughput has its own worker (one at a time).
 import type { Category } from '../plan/categories.js';
 
 export const SCHEDULE_QUEUE = 'schedule';
@@ -25,7 +25,7 @@ export function measureQueueName(testpoint: string): string {
   return `measure-${testpoint}`;
 }
 
-/** Throughput tests saturate the path: one at a time per testpoint (global concurrency 1). */
+/** Throughput tests saturate the path: one at a time per testpoint and destination (measure/throughput-leases.ts). */
 export function throughputQueueName(testpoint: string): string {
   return `throughput-${testpoint}`;
 }

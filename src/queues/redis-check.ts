@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { connectionFor } from './connection-kinds.js';
 import { describeRedisTarget } from './redis-options.js';
 import { describeRedisProblem, reconnectDelayMs, type RedisProblem } from './redis-problem.js';
+import { tlsAlertAfterHandshake } from './tls-alert-probe.js';
 
 /** A command cannot use Redis; `problem` says why and whether retrying could help. */
 export class RedisConnectError extends Error {
@@ -14,7 +15,7 @@ export class RedisConnectError extends Error {
   constructor(readonly problem: RedisProblem) {
     super(problem.message);
   }
-  /** 2: REDIS_URL (or the server's settings) must change; 1: Redis is out of reach. */
+  /** 2: REDIS_URL, a TLS certificate or the server's settings must change; 1: Redis is out of reach. */
   get exitCode(): number {
     return this.problem.kind === 'config' ? 2 : 1;
   }
@@ -44,10 +45,19 @@ export async function checkRedis(options: RedisOptions, timeoutMs = 5000): Promi
     return null;
   } catch (err) {
     // "Connection is closed" hides the cause, which arrived as an 'error' event first.
-    return describeRedisProblem(firstError ?? err, target);
+    const tls = (options as { tls?: { cert?: unknown } }).tls;
+    let cause = firstError ?? err;
+    if (tls !== undefined && isCutOff(cause)) cause = (await tlsAlertAfterHandshake(rest)) ?? cause;
+    return describeRedisProblem(cause, target, { tls: tls !== undefined, clientCert: tls?.cert !== undefined });
   } finally {
     client.disconnect();
   }
+}
+
+/** A reset or close with no reason given: over TLS, maybe a refused client certificate (tls-alert-probe.ts). */
+function isCutOff(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return e?.code === 'ECONNRESET' || e?.code === 'EPIPE' || (typeof e?.message === 'string' && /Connection is closed/i.test(e.message));
 }
 
 /** One try; throws RedisConnectError (exit 2 for a refused password or database, 1 when out of reach). */

@@ -46,7 +46,19 @@ export function parseRedisUrl(raw: string): RedisUrlResult {
   };
 }
 
-export function redisOptionsFromUrl(url: string): RedisOptions {
+/** PEM text for a rediss:// connection (REDIS_CA_FILE, REDIS_CERT_FILE, REDIS_KEY_FILE, read by redis-tls.ts). */
+export interface RedisTlsPem {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/**
+ * The base options every connection kind spreads (connection-kinds.ts), so the CA and client
+ * certificate reach workers, queues, probes and side connections alike. `tls` applies only to a
+ * rediss:// URL: configuration refuses the files with any other.
+ */
+export function redisOptionsFromUrl(url: string, tls: RedisTlsPem = {}): RedisOptions {
   if (url.startsWith('unix:') || url.startsWith('/')) {
     const u = url.startsWith('/') ? null : new URL(url);
     return { path: u ? u.pathname : url, ...(u?.password ? { password: decodeURIComponent(u.password) } : {}) };
@@ -54,7 +66,9 @@ export function redisOptionsFromUrl(url: string): RedisOptions {
   const parsed = parseRedisUrl(url);
   // Configuration was checked with parseRedisUrl; this only guards callers that skipped it.
   if (!parsed.ok) throw new Error(`REDIS_URL ${redactRedisUrl(url)}: expected ${parsed.expected}`);
-  return parsed.options;
+  const options = parsed.options;
+  if (options.tls === undefined) return options;
+  return { ...options, tls: { ...options.tls, ...tls } };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface DashboardRoleDeps {
   readonly roles: () => string[];
   /** Queue re-discovery period; default 30 s. */
   readonly discoveryIntervalMs?: number;
+  /** The fleet's testpoints, for the status page (see dashboard.ts). */
+  readonly testpoints?: readonly string[];
 }
 
 /** A URL a client on this machine can open: wildcard binds are reached through loopback. */
@@ -48,6 +50,7 @@ export async function startDashboardRole(deps: DashboardRoleDeps): Promise<Role 
     logger: log,
     roles: deps.roles,
     ...(deps.discoveryIntervalMs !== undefined ? { discoveryIntervalMs: deps.discoveryIntervalMs } : {}),
+    ...(deps.testpoints !== undefined ? { testpoints: deps.testpoints } : {}),
   });
   const server = createServer(dashboard.app);
   // Idle keep-alive sockets would otherwise hold close() until the browser gives up on them.

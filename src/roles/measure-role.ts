@@ -1,5 +1,6 @@
 // The measure role: workers on this testpoint's queues (light tests in parallel, throughput alone).
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import type { ArchiveJobData } from '../jobs/archive-job.js';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../logger.js';
@@ -12,12 +13,14 @@ import { pruneMeasuredMarkers } from '../measure/measured-marker.js';
 import { createToolTracker, killOrphanedTools } from '../measure/orphan-tools.js';
 import type { MeasureJobData } from '../jobs/measure-job.js';
 import { plannedSpecs } from '../measure/planned-specs.js';
+import { acquireLeases, destinationLeaseKey, testpointLeaseKey } from '../measure/throughput-leases.js';
 import { plan } from '../plan/plan.js';
 import { archiveQueueName, measureQueueName, throughputQueueName } from '../queues/queue-names.js';
 import type { QueueRegistry } from '../queues/queue-registry.js';
 import { redisErrorLogger } from '../queues/redis-error-log.js';
 import { connectionFor } from '../queues/connection-kinds.js';
 import { stallOptions } from '../queues/redis-options.js';
+import { startLiveness } from './heartbeat.js';
 import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
 export interface MeasureRoleDeps {
@@ -51,6 +54,9 @@ export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
     return q;
   };
   for (const url of config.archiveUrls) archiveQueueFor(url);
+  // Leases wait out a Redis outage like the handover queues: a throughput job must not fail for it.
+  const leaseClient = new Redis(connectionFor('handover', queues.connection) as Record<string, unknown>);
+  leaseClient.on('error', redisErrorLogger(logger, { purpose: 'throughput leases' }, 'lease connection error'));
   const measure = createMeasureProcessor({
     config,
     backend: deps.backend,
@@ -60,6 +66,10 @@ export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
     toolTracker: createToolTracker(config.dataDir, logger),
     // Only what this testpoint's configuration plans runs, whatever a job written into Redis says.
     planned: plannedSpecs(plan(config).specs),
+    throughputSlots: (spec, who) =>
+      acquireLeases(leaseClient, [testpointLeaseKey(queues.prefix, config.testpoint), destinationLeaseKey(queues.prefix, spec.dest.ip)], who, {
+        onTrouble: (what) => logger.warn({ targetIp: spec.dest.ip }, what),
+      }),
   });
   // A job handed out again while its first run still measures (the first lost its lock, e.g. Redis
   // was unreachable longer than the lock) waits for that run and ends the same way: one measurement.
@@ -82,14 +92,19 @@ export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
   prune();
   const pruneTimer = setInterval(prune, 3_600_000).unref();
   const throughputName = throughputQueueName(config.testpoint);
-  // Global, not per worker: two measure processes on one testpoint still never overlap throughput tests.
-  await queues.get(throughputName).setGlobalConcurrency(1);
+  // Exclusivity is the leases' now (throughput-leases.ts): a global concurrency of 1 would keep a dead
+  // worker's slot until its job is found stalled, and an older psq may have set one on this queue.
+  await queues.get(throughputName).removeGlobalConcurrency();
   const common = { connection: connectionFor('worker', queues.connection), prefix: queues.prefix, ...stallOptions(config.stalledIntervalMs) };
   const workers = [
     new Worker<MeasureJobData>(measureQueueName(config.testpoint), processor, { ...common, concurrency: config.measureConcurrency }),
     new Worker<MeasureJobData>(throughputName, processor, { ...common, concurrency: 1 }),
   ];
   for (const w of workers) logWorkerEvents(w, logger);
+  // Heartbeat and round records for psq status (heartbeat.ts), on a connection of their own.
+  const liveness = startLiveness({
+    connection: queues.connection, prefix: queues.prefix, testpoint: config.testpoint, backend: deps.backend.name, intervalMs: config.heartbeatIntervalMs, logger, workers,
+  });
   logger.info(
     { testpoint: config.testpoint, backend: deps.backend.name, queues: workers.map((w) => w.name), concurrency: config.measureConcurrency },
     'measure role started',
@@ -101,7 +116,9 @@ export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
       closing ??= (async () => {
         clearInterval(pruneTimer);
         await Promise.all(workers.map((w) => closeWorker(w, deps.shutdownGraceMs, logger)));
+        await liveness.close();
         await Promise.allSettled([...archiveQueues.values()].map((q) => q.close()));
+        leaseClient.disconnect();
       })();
       return closing;
     },

@@ -13,6 +13,11 @@ export interface ResponderOptions {
   /** Address to listen on; null = all. */
   readonly bind: string | null;
   readonly logger: Logger;
+  /**
+   * The environment psq was started with (Config.processEnv): the server gets its allow-listed
+   * part (tool-env.ts), and its PATH is where iperf3 and setpriv are looked up.
+   */
+  readonly processEnv: Readonly<Record<string, string | undefined>>;
   readonly iperf3Bin?: string;
   /** First restart delay after the server died; doubles up to maxRestartDelayMs. */
   readonly restartDelayMs?: number;
@@ -43,7 +48,8 @@ export async function startResponderRole(opts: ResponderOptions): Promise<Respon
   let exited: Promise<unknown> = Promise.resolve();
   const maxDelay = opts.maxRestartDelayMs ?? 30_000;
   // Under setpriv the server dies with this process even on SIGKILL, so it cannot be orphaned holding the port.
-  const guarded = (await parentDeathSignalAvailable()) ? withParentDeathSignal(bin, argv) : { file: bin, args: argv };
+  const env = toolEnvironment(bin, opts.processEnv); // no secrets for the server (tool-env.ts)
+  const guarded = (await parentDeathSignalAvailable(opts.processEnv['PATH'] ?? '')) ? withParentDeathSignal(bin, argv) : { file: bin, args: argv };
   /** Settles once the first server is seen listening (or exits); rejects when its port is taken. */
   let firstSettled = false;
   let settleFirst: (err?: Error) => void = () => undefined;
@@ -61,7 +67,7 @@ export async function startResponderRole(opts: ResponderOptions): Promise<Respon
     const started = Date.now();
     const proc = execa(guarded.file, guarded.args, {
       reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', cleanup: true, maxBuffer: 1024 * 1024,
-      env: toolEnvironment(bin, process.env), extendEnv: false, // no secrets for the server (tool-env.ts)
+      env, extendEnv: false,
     });
     child = proc;
     let ended = false;
@@ -113,7 +119,7 @@ export async function startResponderRole(opts: ResponderOptions): Promise<Respon
   };
 
   // A missing binary is a configuration problem, not something to retry forever.
-  const probe = await execa(bin, ['--version'], { reject: false, stdin: 'ignore', env: toolEnvironment(bin, process.env), extendEnv: false });
+  const probe = await execa(bin, ['--version'], { reject: false, stdin: 'ignore', env, extendEnv: false });
   if ((probe as { code?: string }).code === 'ENOENT') {
     throw new Error(`${bin} not found: the responder role needs iperf3 (Debian/Ubuntu: apt-get install iperf3)`);
   }

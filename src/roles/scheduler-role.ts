@@ -11,6 +11,7 @@ import { connectionFor } from '../queues/connection-kinds.js';
 import { stallOptions } from '../queues/redis-options.js';
 import { refusalReason } from '../jobs/job-data-bounds.js';
 import { ownSchedules, schedulerIdFor, syncSchedulers, type RoundSchedule, type TickJobData } from '../schedule/scheduler-sync.js';
+import { roundTiming } from '../schedule/round-timing.js';
 import { checkTick } from '../schedule/tick-job.js';
 import { closeWorker, logWorkerEvents, type Role } from './role.js';
 
@@ -19,6 +20,17 @@ export interface SchedulerRoleDeps {
   readonly schedules: readonly RoundSchedule[];
   readonly queues: QueueRegistry;
   readonly logger: Logger;
+  /** The whole fleet's scheduler (FLEET_FILE): it owns every round schedule, and removes those no longer planned. */
+  readonly ownsAllSchedules?: boolean;
+}
+
+export interface SchedulerRole extends Role {
+  /**
+   * Takes a new plan (SIGHUP with an edited fleet file or .env): schedules of testpoints that did not
+   * change are left as they are, new ones are added, removed ones go; ticks already queued for a
+   * changed schedule are refused as not its plan any more, and the next tick fans out the new plan.
+   */
+  reload(schedules: readonly RoundSchedule[]): Promise<void>;
 }
 
 /** How long a tick of another scheduler's schedule is handed back before it is given up. */
@@ -26,15 +38,15 @@ const HANDOVER_WINDOW_MS = 5 * 60_000;
 /** Delay of each hand-back (plus up to as much again at random, so the owner gets a turn). */
 const HANDOVER_DELAY_MS = 100;
 
-export async function startSchedulerRole(deps: SchedulerRoleDeps): Promise<Role> {
+export async function startSchedulerRole(deps: SchedulerRoleDeps): Promise<SchedulerRole> {
   const { queues, logger } = deps;
   const scheduleQueue = queues.get<TickJobData>(SCHEDULE_QUEUE);
-  await syncSchedulers(scheduleQueue, deps.schedules, logger);
+  await syncSchedulers(scheduleQueue, deps.schedules, logger, deps.ownsAllSchedules === true);
   const options = measureJobOptions(deps.config);
 
   // The plans this scheduler fans out, by schedule id: from its own configuration, never from a tick.
-  const own = ownSchedules(deps.schedules);
-  const plans = new Map(deps.schedules.map((s) => [schedulerIdFor(s), s.specs]));
+  let own = ownSchedules(deps.schedules);
+  let plans = new Map(deps.schedules.map((s) => [schedulerIdFor(s), s]));
 
   const worker = new Worker<TickJobData>(
     SCHEDULE_QUEUE,
@@ -62,9 +74,14 @@ export async function startSchedulerRole(deps: SchedulerRoleDeps): Promise<Role>
         logger.error({ jobId: job.id, reason }, 'schedule tick refused');
         throw new UnrecoverableError(reason);
       }
-      const specs = plans.get(check.schedule) ?? [];
-      const jobs = await fanOut(specs, slotMs, (name) => queues.get<MeasureJobData>(name), options);
-      logger.info({ jobId: job.id, testpoint: job.data.testpoint, slot: new Date(slotMs).toISOString(), measurements: jobs.length }, 'round fanned out');
+      const schedule = plans.get(check.schedule);
+      if (schedule === undefined) throw new UnrecoverableError(`no plan for schedule ${check.schedule}`);
+      const timing = roundTiming(schedule, slotMs, Math.random);
+      const jobs = await fanOut(schedule.specs, slotMs, (name) => queues.get<MeasureJobData>(name), options, timing);
+      logger.info(
+        { jobId: job.id, testpoint: job.data.testpoint, slot: new Date(slotMs).toISOString(), measurements: jobs.length, delayMs: timing.delayMs ?? 0 },
+        'round fanned out',
+      );
       return { slotMs, measurements: jobs.length };
     },
     { connection: connectionFor('worker', queues.connection), prefix: queues.prefix, concurrency: 1, ...stallOptions(deps.config.stalledIntervalMs) },
@@ -73,6 +90,12 @@ export async function startSchedulerRole(deps: SchedulerRoleDeps): Promise<Role>
   let closing: Promise<void> | null = null;
   return {
     name: 'scheduler',
+    async reload(schedules) {
+      const result = await syncSchedulers(scheduleQueue, schedules, logger, deps.ownsAllSchedules === true);
+      own = ownSchedules(schedules);
+      plans = new Map(schedules.map((s) => [schedulerIdFor(s), s]));
+      logger.info({ schedules: result.upserted.length, removed: result.removed.length }, 'plan reloaded');
+    },
     close() {
       closing ??= closeWorker(worker, 10_000, logger);
       return closing;

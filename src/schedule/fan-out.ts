@@ -27,12 +27,20 @@ export interface FannedOutJob {
   readonly spec: MeasurementSpec;
 }
 
+export interface RoundTiming {
+  /** The next round's slot: jobs not started by then are dropped (stale-round.ts). */
+  readonly notAfterMs?: number;
+  /** How long after the tick the round starts (the testpoint's offset plus its random slip). */
+  readonly delayMs?: number;
+}
+
 /** Adds the round's jobs; returns every job id (already-present ones included: a re-run adds nothing). */
 export async function fanOut(
   specs: readonly MeasurementSpec[],
   slotMs: number,
   queueFor: (name: string) => Queue<MeasureJobData>,
   options: JobsOptions,
+  timing: RoundTiming = {},
 ): Promise<FannedOutJob[]> {
   const byQueue = new Map<string, FannedOutJob[]>();
   for (const spec of specs) {
@@ -45,8 +53,8 @@ export async function fanOut(
     await queueFor(name).addBulk(
       jobs.map((j) => ({
         name: measureJobName(j.spec),
-        data: { spec: j.spec, slotMs },
-        opts: { ...options, jobId: j.jobId },
+        data: { spec: j.spec, slotMs, ...(timing.notAfterMs !== undefined ? { notAfterMs: timing.notAfterMs } : {}) },
+        opts: { ...options, jobId: j.jobId, ...(timing.delayMs ? { delay: timing.delayMs } : {}) },
       })),
     );
   }

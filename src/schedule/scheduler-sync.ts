@@ -11,6 +11,10 @@ export interface RoundSchedule {
   readonly pattern: string;
   readonly tz: string;
   readonly specs: readonly MeasurementSpec[];
+  /** Fixed delay of every round after its tick, ms (spreads testpoints that share a cron pattern). */
+  readonly offsetMs?: number;
+  /** Largest random delay added to the offset, ms, drawn once per round (like pScheduler's sliprand). */
+  readonly slipMs?: number;
 }
 
 export type { TickJobData } from './tick-job.js';
@@ -43,6 +47,18 @@ function testpointOf(schedulerId: string): string | null {
   return cut > 0 ? rest.slice(0, cut) : null;
 }
 
+/** Every tick's options. Counts as well as ages: the schedule state stays bounded however many ticks run, or fail (test/integration/schedule-memory.test.ts). */
+const TICK_OPTIONS = {
+  attempts: 5,
+  backoff: { type: 'exponential' as const, delay: 1000 },
+  removeOnComplete: { age: 7 * 86400, count: 1000 },
+  removeOnFail: { age: 30 * 86400, count: 1000 },
+};
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 export interface SyncResult {
   readonly upserted: readonly string[];
   readonly removed: readonly string[];
@@ -50,37 +66,36 @@ export interface SyncResult {
 
 /**
  * Upsert the wanted schedulers and remove stale ones of the same testpoints. Other testpoints'
- * schedulers are left alone: in a fleet each may be owned by another scheduler process.
+ * schedulers are left alone (with one scheduler per testpoint, each owns only its own) unless
+ * `ownsAll`: a scheduler planning the whole fleet (FLEET_FILE) owns every round schedule, so a
+ * testpoint removed from the file loses its schedules.
  */
-export async function syncSchedulers(queue: Queue<TickJobData>, wanted: readonly RoundSchedule[], logger: Logger): Promise<SyncResult> {
+export async function syncSchedulers(queue: Queue<TickJobData>, wanted: readonly RoundSchedule[], logger: Logger, ownsAll = false): Promise<SyncResult> {
   const wantedIds = new Map(wanted.map((w) => [schedulerIdFor(w), w]));
   const owned = new Set(wanted.map((w) => w.testpoint));
   const existing = await queue.getJobSchedulers(0, -1);
   const removed: string[] = [];
   for (const s of existing) {
     const tp = testpointOf(s.key);
-    if (tp !== null && owned.has(tp) && !wantedIds.has(s.key)) {
+    if (tp !== null && (ownsAll || owned.has(tp)) && !wantedIds.has(s.key)) {
       await queue.removeJobScheduler(s.key);
       removed.push(s.key);
       logger.info({ scheduler: s.key, pattern: s.pattern, tz: s.tz }, 'removed stale job scheduler');
     }
   }
   for (const [id, w] of wantedIds) {
-    await queue.upsertJobScheduler(
-      id,
-      { pattern: w.pattern, tz: w.tz },
-      {
-        name: `round ${w.testpoint}`,
-        // A reference, not the plan: Redis holds no plan, and a tick cannot bring its own.
-        data: { testpoint: w.testpoint, schedule: id, planHash: planHash(w.specs) } satisfies TickJobData,
-        opts: {
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 1000 },
-          removeOnComplete: { age: 7 * 86400, count: 1000 },
-          removeOnFail: { age: 30 * 86400 },
-        },
-      },
-    );
+    const template = {
+      name: `round ${w.testpoint}`,
+      // A reference, not the plan: Redis holds no plan, and a tick cannot bring its own.
+      data: { testpoint: w.testpoint, schedule: id, planHash: planHash(w.specs) } satisfies TickJobData,
+      opts: TICK_OPTIONS,
+    };
+    // An unchanged schedule is not upserted again: an upsert re-creates the next tick, and a reload
+    // must not touch the schedules (or queued ticks) of testpoints that were not edited. Options count
+    // as a change, so a newer psq's tick options reach schedules made by an older one.
+    const current = existing.find((s) => s.key === id);
+    if (current !== undefined && sameJson(current.template?.data, template.data) && sameJson(current.template?.opts, template.opts)) continue;
+    await queue.upsertJobScheduler(id, { pattern: w.pattern, tz: w.tz }, template);
     logger.info({ scheduler: id, pattern: w.pattern, tz: w.tz, measurements: w.specs.length }, 'job scheduler upserted');
   }
   return { upserted: [...wantedIds.keys()], removed };

@@ -16,6 +16,7 @@ import type { Role } from '../../src/roles/role.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';
 import { deletePrefix, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
+import { eventually } from '../helpers/eventually.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -27,14 +28,6 @@ const PASSWORD = 'pw-Browser-1234';
 
 if (!HAVE_CHROMIUM && !IN_CI) {
   console.warn(`skipping the browser test: ${CHROMIUM} is missing (apt-get install -y chromium); CI installs it and fails without it`);
-}
-
-async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in Chromium', () => {
@@ -84,7 +77,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in Chromium', () => {
     } as ArchiveJobData;
     const archiveQueue = queues.get<ArchiveJobData>(archiveQueueName(archiver.url));
     await archiveQueue.add('rtt site-a', data, { ...archiveJobOptions(config), jobId: 'delivery-1' });
-    await until('rejected delivery', async () => (await archiveQueue.getJobState('delivery-1')) === 'failed');
+    await eventually(async () => (await archiveQueue.getJobState('delivery-1')) === 'failed', { what: 'rejected delivery' });
 
     const userDataDir = mkdtempSync(join(tmpdir(), 'psq-chromium-'));
     cleanups.push(async () => rmSync(userDataDir, { recursive: true, force: true }));
@@ -136,7 +129,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)('dashboard in Chromium', () => {
     await page.getByRole('button', { name: 'Confirm' }).click();
 
     // The archive worker picks it up again; the archiver now accepts it.
-    await until('retried delivery to complete', async () => (await archiveQueue.getJobState('delivery-1')) === 'completed');
+    await eventually(async () => (await archiveQueue.getJobState('delivery-1')) === 'completed', { what: 'retried delivery to complete' });
     const after = (await archiveQueue.getJob('delivery-1'))!;
     expect(after.attemptsMade).toBe(2);
     expect(archiver.acceptedPosts()).toBe(1);

@@ -31,11 +31,3 @@ export async function produceResults(queues: QueueRegistry, config: Config, n: n
   }
   return refs;
 }
-
-export async function waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

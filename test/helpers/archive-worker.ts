@@ -7,6 +7,7 @@ import { archiveJobOptions } from '../../src/jobs/archive-job.js';
 import { createArchiveDispatchers, type DispatcherConfig } from '../../src/archive/dispatchers.js';
 import type { Config } from '../../src/config/config.js';
 import type { Logger } from '../../src/logger.js';
+import { onCleanup } from './test-context.js';
 
 type WorkerConfig = DispatcherConfig &
   Pick<Config, 'authToken' | 'archiveAttempts' | 'archiveBackoffMs' | 'archiveBackoffMaxMs' | 'archiveFailedKeepDays'> &
@@ -23,16 +24,14 @@ export function archiveQueueWithWorker(opts: {
   readonly connection: Redis;
   readonly prefix: string;
   readonly logger: Logger;
-  /** Cleanups are pushed here, to be run last-in first-out. */
-  readonly cleanups: (() => Promise<unknown>)[];
 }): Queue<ArchiveJobData, ArchiveResult> {
-  const { name, archiverUrl, connection, prefix, logger, cleanups } = opts;
+  const { name, archiverUrl, connection, prefix, logger } = opts;
   const config = { ...opts.config, maxResultBytes: opts.config.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES };
   const dispatchers = createArchiveDispatchers(config, { logger });
-  cleanups.push(() => dispatchers.close(500));
+  onCleanup(() => dispatchers.close(500));
   const queue = new Queue<ArchiveJobData, ArchiveResult>(name, { connection, prefix, defaultJobOptions: archiveJobOptions(config) });
   queue.on('error', (err) => console.error('queue error', err));
-  cleanups.push(async () => {
+  onCleanup(async () => {
     await queue.obliterate({ force: true });
     await queue.close();
   });
@@ -43,6 +42,6 @@ export function archiveQueueWithWorker(opts: {
     settings: { backoffStrategy: archiveBackoffStrategy(config) },
   });
   worker.on('error', (err) => console.error('worker error', err));
-  cleanups.push(() => worker.close());
+  onCleanup(() => worker.close());
   return queue;
 }

@@ -3,6 +3,7 @@ import { createServer, STATUS_CODES, type IncomingHttpHeaders, type IncomingMess
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { CATEGORIES } from '../../src/plan/categories.js';
+import { eventually } from './eventually.js';
 
 /** How the next request is answered. 'normal' behaves like the real archiver. */
 export type Mode =
@@ -242,11 +243,7 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
     setDefaultMode: (mode) => void (defaultMode = mode),
     setToken: (t) => void (token = t),
     async waitForRequests(count, timeoutMs = 10_000) {
-      const until = Date.now() + timeoutMs;
-      while (requests.length < count) {
-        if (Date.now() > until) throw new Error(`archiver stub: ${requests.length}/${count} requests after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      await eventually(() => requests.length >= count, { timeoutMs, intervalMs: 10, what: () => `${count} requests at the archiver stub (${requests.length} so far)` });
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

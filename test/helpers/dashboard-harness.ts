@@ -1,5 +1,5 @@
 // Starts the dashboard role for integration tests: a private prefix on the real Redis, captured
-// log lines, authenticated GETs, real BullMQ workers; everything closed by runCleanups().
+// log lines, authenticated GETs, real BullMQ workers; everything closed after the test (test-context.ts).
 import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import { Worker, type RedisOptions } from 'bullmq';
@@ -10,34 +10,18 @@ import { connectionFor } from '../../src/queues/connection-kinds.js';
 import { startDashboardRole } from '../../src/roles/dashboard-role.js';
 import { testConfig } from './config.js';
 import { parsePromText, type Sample } from './prom-text.js';
-import { deletePrefix, testRedisOptions, uniquePrefix } from './redis.js';
+import { testRedisOptions } from './redis.js';
+import { newTestPrefix, onCleanup } from './test-context.js';
 
 export const TOKEN = 'tok-Dash-9f3k-never-show';
 export const USER = 'ops';
 export const PASSWORD = 'pw-Dash-5521';
 export const AUTH = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
 
-export const cleanups: (() => Promise<unknown>)[] = [];
-
-/** LIFO, each on its own: one failing close must not leave keys or sockets behind. Call from afterEach. */
-export async function runCleanups(): Promise<void> {
-  while (cleanups.length > 0) await cleanups.pop()!().catch((err: unknown) => console.error('cleanup failed', err));
-}
-
 export { freePort } from './ports.js';
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 export async function startDashboard(env: Record<string, string> = {}, connection: RedisOptions = testRedisOptions()) {
-  const prefix = uniquePrefix();
+  const prefix = newTestPrefix();
   const lines: string[] = [];
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -48,16 +32,15 @@ export async function startDashboard(env: Record<string, string> = {}, connectio
   const logger = createLogger({ level: 'debug', destination });
   const config = testConfig({ DASHBOARD_PORT: '0', AUTH_TOKEN: TOKEN, ...env });
   const queues = new QueueRegistry(connection, prefix, logger);
-  cleanups.push(() => deletePrefix(prefix));
-  cleanups.push(() => queues.close());
+  onCleanup(() => queues.close());
   const role = await startDashboardRole({ config, queues, logger, roles: () => ['dashboard'], discoveryIntervalMs: 200 });
-  cleanups.push(() => role.close());
+  onCleanup(() => role.close());
   const get = (path: string, headers: Record<string, string> = AUTH) => fetch(`${role.url}${path}`, { headers });
   const metrics = async (): Promise<Sample[]> => parsePromText(await (await get('/metrics')).text());
   const worker = (name: string, processor: ConstructorParameters<typeof Worker>[1]) => {
     const w = new Worker(name, processor, { connection: connectionFor('worker', testRedisOptions()), prefix, stalledInterval: 1000 });
     w.on('error', () => undefined);
-    cleanups.push(() => w.close());
+    onCleanup(() => w.close());
     return w;
   };
   return { prefix, config, queues, role, lines, logger, get, metrics, worker };

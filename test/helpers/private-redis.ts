@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { redisAnswers } from '../../src/queues/embedded-redis.js';
 import { freePort } from './ports.js';
+import { eventually } from './eventually.js';
 
 export interface PrivateRedis {
   readonly port: number;
@@ -32,11 +33,8 @@ export async function privateRedis(options: { appendfsync?: 'always' | 'everysec
         '--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'always', '--maxmemory-policy', 'noeviction',
         ...(options.requirepass ? ['--requirepass', options.requirepass] : []),
       ], { reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore' });
-      for (let i = 0; i < 100; i++) {
-        if (await redisAnswers({ host: '127.0.0.1', port, ...(options.requirepass ? { password: options.requirepass } : {}) }, 200)) return;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`private redis-server on ${port} did not come up`);
+      const auth = options.requirepass ? { password: options.requirepass } : {};
+      await eventually(() => redisAnswers({ host: '127.0.0.1', port, ...auth }, 200), { timeoutMs: 10_000, what: `private redis-server on ${port} to come up` });
     },
     async stop() {
       child?.kill('SIGTERM');

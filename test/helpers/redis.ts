@@ -1,14 +1,11 @@
 // Real Redis for tests: a unique BullMQ prefix per test, and cleanup of exactly that prefix's keys.
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { redisOptionsFromUrl } from '../../src/queues/redis-options.js';
+import { TEST_REDIS_URL } from './redis-url.js';
 
-export const TEST_REDIS_URL = process.env['REDIS_URL'] || 'redis://127.0.0.1:6379';
+export { TEST_REDIS_URL };
+export { uniquePrefix } from './prefix.js';
 export const testRedisOptions = () => redisOptionsFromUrl(TEST_REDIS_URL);
-
-export function uniquePrefix(): string {
-  return `t-${randomUUID()}`;
-}
 
 export async function keysWithPrefix(prefix: string): Promise<string[]> {
   const client = new Redis(TEST_REDIS_URL);

@@ -1,4 +1,5 @@
-// A throwaway private CA for TLS tests, made by the real openssl: CA, a 127.0.0.1 server cert it signs, and an unrelated cert.
+// A throwaway private CA for TLS tests, made by the real openssl: CA, a 127.0.0.1 server cert it signs,
+// a client cert it signs (for servers that ask for one), and an unrelated cert.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ export interface TestCa {
   readonly server: PemPair;
   /** A second, self-signed CA that signed nothing here: trusting it must not trust `server`. */
   readonly unrelated: PemPair;
+  /** Client leaf (CN psq-client, clientAuth), signed by `ca`: for servers that verify clients. */
+  readonly client: PemPair;
   cleanup(): Promise<void>;
 }
 
@@ -49,6 +52,13 @@ basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = IP:127.0.0.1, DNS:localhost
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[ v3_client ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 `;
@@ -96,16 +106,20 @@ export async function createTestCa(): Promise<TestCa> {
       ecKey(dir, 'server.key'),
     ]);
 
-    const csrPath = join(dir, 'server.csr');
-    const serverCertPath = join(dir, 'server.crt');
-    await openssl(dir, ['req', '-config', cnf, '-new', '-key', serverKeyPath, '-sha256', '-subj', '/CN=127.0.0.1', '-out', csrPath]);
-    await openssl(dir, [
-      'x509', '-req', '-in', csrPath, '-CA', ca.certPath, '-CAkey', ca.keyPath, '-set_serial', serial(),
-      '-days', DAYS, '-sha256', '-extfile', cnf, '-extensions', 'v3_server', '-out', serverCertPath,
-    ]);
-    const server = await read(serverKeyPath, serverCertPath);
+    const signed = async (base: string, cn: string, extensions: string, keyPath: string): Promise<PemPair> => {
+      const csrPath = join(dir, `${base}.csr`);
+      const certPath = join(dir, `${base}.crt`);
+      await openssl(dir, ['req', '-config', cnf, '-new', '-key', keyPath, '-sha256', '-subj', `/CN=${cn}`, '-out', csrPath]);
+      await openssl(dir, [
+        'x509', '-req', '-in', csrPath, '-CA', ca.certPath, '-CAkey', ca.keyPath, '-set_serial', serial(),
+        '-days', DAYS, '-sha256', '-extfile', cnf, '-extensions', extensions, '-out', certPath,
+      ]);
+      return read(keyPath, certPath);
+    };
+    const server = await signed('server', '127.0.0.1', 'v3_server', serverKeyPath);
+    const client = await signed('client', 'psq-client', 'v3_client', await ecKey(dir, 'client.key'));
 
-    return { dir, ca, server, unrelated, cleanup: () => rm(dir, { recursive: true, force: true }) };
+    return { dir, ca, server, unrelated, client, cleanup: () => rm(dir, { recursive: true, force: true }) };
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;

@@ -1,9 +1,8 @@
 // Archive delivery end to end: BullMQ on the real Redis, undici, and a real HTTP archiver stand-in.
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { archiveQueueWithWorker } from '../helpers/archive-worker.js';
 
@@ -11,8 +10,10 @@ import type { ArchiveResult } from '../../src/archive/archive-processor.js';
 import { buildArchiveRequest } from '../../src/archive/archive-request.js';
 import { createArchiveDispatchers } from '../../src/archive/dispatchers.js';
 import { postMeasurement, type PostResult } from '../../src/archive/post-measurement.js';
-import { createLogger } from '../../src/logger.js';
 import { startArchiverServer, type ArchiverServer, type Mode, type RecordedRequest } from '../helpers/archiver-server.js';
+import { newTestPrefix, onCleanup } from '../helpers/test-context.js';
+import { eventually } from '../helpers/eventually.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
 
 /** These tests drive one archive queue of their own (in production: one per archiver URL). */
 const ARCHIVE_QUEUE = 'archive-test';
@@ -28,27 +29,14 @@ interface Harness {
   connection: Redis;
 }
 
-const cleanups: (() => Promise<unknown>)[] = [];
-
-afterEach(async () => {
-  // LIFO, each on its own: one failing close must not leave Redis keys or sockets behind.
-  while (cleanups.length > 0) await cleanups.pop()!().catch((err: unknown) => console.error('cleanup failed', err));
-});
-
 async function setup(opts: { token?: string | null; timeoutMs?: number; attempts?: number; archiverUrl?: (serverUrl: string) => string } = {}): Promise<Harness> {
   const server = await startArchiverServer({ token: TOKEN, slowBodyChunkMs: 400 });
-  cleanups.push(() => server.close());
+  onCleanup(() => server.close());
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  cleanups.push(() => connection.quit());
-  const prefix = `t-${randomUUID()}`;
+  onCleanup(() => connection.quit());
+  const prefix = newTestPrefix();
   const lines: string[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination });
+  const logger = capturedLogger(lines);
   const config = {
     authToken: opts.token === undefined ? TOKEN : opts.token,
     archiveTimeoutMs: opts.timeoutMs ?? 2000,
@@ -59,7 +47,7 @@ async function setup(opts: { token?: string | null; timeoutMs?: number; attempts
     archiveInsecureTls: false,
     archiveFailedKeepDays: 30,
   };
-  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, archiverUrl: opts.archiverUrl?.(server.url) ?? server.url, config, connection, prefix, logger, cleanups });
+  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, archiverUrl: opts.archiverUrl?.(server.url) ?? server.url, config, connection, prefix, logger });
   return { server, queue, lines, prefix, connection };
 }
 
@@ -83,18 +71,13 @@ function jobData(url: string, overrides: Partial<ArchiveJobData['body']> = {}): 
 }
 
 async function finished(queue: Queue<ArchiveJobData, ArchiveResult>, id: string, timeoutMs = 15_000): Promise<Job<ArchiveJobData, ArchiveResult>> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
+  let state = '';
+  return eventually(async () => {
     // State first, then the job: read the other way round, a copy from before the last attempt
     // could be returned with the new state.
-    const state = await queue.getJobState(id);
-    if (state === 'completed' || state === 'failed') {
-      const job = await queue.getJob(id);
-      if (job) return job;
-    }
-    if (Date.now() > until) throw new Error(`job ${id} still ${state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+    state = await queue.getJobState(id);
+    return (state === 'completed' || state === 'failed') && (await queue.getJob(id));
+  }, { timeoutMs, intervalMs: 25, what: () => `job ${id} to finish (still ${state})` });
 }
 
 async function run(h: Harness, data: ArchiveJobData): Promise<Job<ArchiveJobData, ArchiveResult>> {
@@ -233,9 +216,9 @@ describe('archive delivery', () => {
 
   async function postTo(mode: Mode): Promise<PostResult> {
     const server = await startArchiverServer({ token: TOKEN, slowBodyChunkMs: 5000 });
-    cleanups.push(() => server.close());
+    onCleanup(() => server.close());
     const dispatchers = createArchiveDispatchers({ archiveTimeoutMs: 300, archiveCaFile: null, archiveInsecureTls: false });
-    cleanups.push(() => dispatchers.close(200));
+    onCleanup(() => dispatchers.close(200));
     server.failNext(1, mode);
     const req = buildArchiveRequest(server.url, jobData(server.url), TOKEN, 'deadline-test');
     return postMeasurement(req, dispatchers.get(req.url), 300);

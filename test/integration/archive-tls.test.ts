@@ -2,19 +2,20 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { archiveQueueWithWorker } from '../helpers/archive-worker.js';
 
 import type { ArchiveResult } from '../../src/archive/archive-processor.js';
 import { createArchiveDispatchers } from '../../src/archive/dispatchers.js';
-import { createLogger } from '../../src/logger.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
+import { newTestPrefix, onCleanup } from '../helpers/test-context.js';
+import { eventually } from '../helpers/eventually.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
 
 /** These tests drive one archive queue of their own (in production: one per archiver URL). */
 const ARCHIVE_QUEUE = 'archive-test';
@@ -29,7 +30,6 @@ interface Harness {
 }
 
 let ca: TestCa;
-const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   ca = await createTestCa();
@@ -39,21 +39,6 @@ afterAll(async () => {
   await ca?.cleanup();
 });
 
-afterEach(async () => {
-  // LIFO, each on its own: one failing close must not leave Redis keys or sockets behind.
-  while (cleanups.length > 0) await cleanups.pop()!().catch((err: unknown) => console.error('cleanup failed', err));
-});
-
-function captureLogger(lines: string[]) {
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return createLogger({ level: 'debug', destination });
-}
-
 /**
  * An HTTPS archiver whose certificate the private CA signed, and a worker configured from `env`
  * through loadConfig, as psq would be. A retryable failure waits a minute: the job then sits in
@@ -61,12 +46,12 @@ function captureLogger(lines: string[]) {
  */
 async function setup(env: Record<string, string> = {}): Promise<Harness> {
   const server = await startArchiverServer({ token: TOKEN, tls: { key: ca.server.key, cert: ca.server.cert } });
-  cleanups.push(() => server.close());
+  onCleanup(() => server.close());
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  cleanups.push(() => connection.quit());
-  const prefix = `t-${randomUUID()}`;
+  onCleanup(() => connection.quit());
+  const prefix = newTestPrefix();
   const lines: string[] = [];
-  const logger = captureLogger(lines);
+  const logger = capturedLogger(lines);
   const config = testConfig({
     ARCHIVE_URLS: server.url,
     AUTH_TOKEN: TOKEN,
@@ -76,7 +61,7 @@ async function setup(env: Record<string, string> = {}): Promise<Harness> {
     ARCHIVE_BACKOFF_MAX_MS: '60000',
     ...env,
   });
-  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, archiverUrl: server.url, config, connection, prefix, logger, cleanups });
+  const queue = archiveQueueWithWorker({ name: ARCHIVE_QUEUE, archiverUrl: server.url, config, connection, prefix, logger });
   return { server, queue, lines };
 }
 
@@ -106,17 +91,14 @@ function jobData(url: string): ArchiveJobData {
 async function settled(h: Harness, data: ArchiveJobData, timeoutMs = 15_000): Promise<{ job: Job<ArchiveJobData, ArchiveResult>; state: string }> {
   const added = await h.queue.add('deliver', data);
   const id = added.id!;
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await h.queue.getJobState(id);
-    if (state === 'completed' || state === 'failed' || state === 'delayed') {
-      const job = await h.queue.getJob(id);
-      if (job === undefined) throw new Error(`job ${id} vanished after reaching ${state}`);
-      return { job, state };
-    }
-    if (Date.now() > until) throw new Error(`job ${id} still ${state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  let state = '';
+  return eventually(async () => {
+    state = await h.queue.getJobState(id);
+    if (state !== 'completed' && state !== 'failed' && state !== 'delayed') return undefined;
+    const job = await h.queue.getJob(id);
+    if (job === undefined) throw new Error(`job ${id} vanished after reaching ${state}`);
+    return { job, state };
+  }, { timeoutMs, intervalMs: 25, what: () => `job ${id} to settle (still ${state})` });
 }
 
 const logged = (h: Harness): Record<string, unknown>[] => h.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -219,8 +201,8 @@ describe('archive delivery over TLS', () => {
 
       let thrown: unknown;
       try {
-        const d = createArchiveDispatchers(config, { logger: captureLogger(lines) });
-        cleanups.push(() => d.close(100));
+        const d = createArchiveDispatchers(config, { logger: capturedLogger(lines) });
+        onCleanup(() => d.close(100));
       } catch (err) {
         thrown = err;
       }

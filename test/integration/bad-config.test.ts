@@ -1,40 +1,30 @@
 // Issue 10.9: a .env with several bad values → the real psq exits 2 naming every one of them at once,
 // no stack trace, nothing enqueued; the checks against this machine (DATA_DIR, ARCHIVE_CA_FILE, the
 // dashboard's port) are part of that report.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dataDirProblem } from '../../src/cli/preflight.js';
 import { runPsq } from '../helpers/psq.js';
-import { deletePrefix, keysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { keysWithPrefix, TEST_REDIS_URL } from '../helpers/redis.js';
 import { pathWithStandin } from '../helpers/standin.js';
+import { testDir, testPrefix } from '../helpers/test-context.js';
 
 const STACK_LINE = /^\s+at .+[(:]\d+/m;
-let dir: string;
-let prefix: string;
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-badcfg-'));
-  prefix = uniquePrefix();
-});
-afterEach(async () => {
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
-});
 
 function baseEnv(over: Record<string, string> = {}): Record<string, string> {
-  return { PATH: pathWithStandin(), HOME: dir, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, TESTPOINT: 'tp-badcfg', ...over };
+  return { PATH: pathWithStandin(), HOME: testDir(), REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: testPrefix(), TESTPOINT: 'tp-badcfg', ...over };
 }
 
 describe('bad configuration', () => {
   it('a .env with many bad values: exit 2, every one named at once, no stack trace, nothing enqueued', async () => {
     // A file where DATA_DIR's parent should be: not even root can create the directory.
-    writeFileSync(join(dir, 'blocker'), '');
+    writeFileSync(join(testDir(), 'blocker'), '');
     const longName = 'n'.repeat(240);
     writeFileSync(
-      join(dir, '.env'),
+      join(testDir(), '.env'),
       [
         `HOSTS=192.0.2.10@alpha 192.0.2.11@${longName}`,
         'THROUGHPUT_ARGS=-t -5 -P 999',
@@ -42,15 +32,15 @@ describe('bad configuration', () => {
         'IPERF3_ARGS=-P 0',
         'HOST_IP=not-an-address',
         `HOST_NAME=${'h'.repeat(300)}`,
-        `DATA_DIR=${join(dir, 'blocker', 'data')}`,
+        `DATA_DIR=${join(testDir(), 'blocker', 'data')}`,
         'ARCHIVE_URLS=http://127.0.0.1:9/ps',
-        `ARCHIVE_CA_FILE=${join(dir, 'no-such-ca.pem')}`,
+        `ARCHIVE_CA_FILE=${join(testDir(), 'no-such-ca.pem')}`,
         'REDIS_URL=redis://127.0.0.1:6379?password=SECRET-IN-QUERY',
       ].join('\n'),
     );
     const env = baseEnv();
     delete env['REDIS_URL'];
-    const r = await runPsq(['run-once'], env, { cwd: dir, timeoutMs: 60_000 });
+    const r = await runPsq(['run-once'], env, { cwd: testDir(), timeoutMs: 60_000 });
     expect(r.exitCode, r.stderr).toBe(2);
     for (const expected of [
       'HOSTS[1]=',
@@ -72,11 +62,11 @@ describe('bad configuration', () => {
     expect(r.stderr).toMatch(/invalid configuration \(9 problems\)/);
     expect(r.stderr).not.toContain('SECRET-IN-QUERY');
     expect(r.stderr).not.toMatch(STACK_LINE);
-    expect(await keysWithPrefix(prefix)).toEqual([]);
+    expect(await keysWithPrefix(testPrefix())).toEqual([]);
   });
 
   it('REDIS_URL whose password does not decode: exit 2 naming REDIS_URL, not a URIError stack trace', async () => {
-    const r = await runPsq(['retry-failed'], baseEnv({ REDIS_URL: 'redis://:pa%zzword@127.0.0.1:6379', ARCHIVE_URLS: 'http://127.0.0.1:9/ps' }), { cwd: dir });
+    const r = await runPsq(['retry-failed'], baseEnv({ REDIS_URL: 'redis://:pa%zzword@127.0.0.1:6379', ARCHIVE_URLS: 'http://127.0.0.1:9/ps' }), { cwd: testDir() });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('REDIS_URL=');
     expect(r.stderr).not.toContain('URIError');
@@ -85,10 +75,10 @@ describe('bad configuration', () => {
   });
 
   it('-P 999 is refused before anything is measured (it used to fail every run with iperf3 usage text)', async () => {
-    const r = await runPsq(['run-once'], baseEnv({ HOSTS: '127.0.0.1@lo', TESTS: 'throughput', THROUGHPUT_ARGS: '-P 999', DATA_DIR: join(dir, 'data') }), { cwd: dir });
+    const r = await runPsq(['run-once'], baseEnv({ HOSTS: '127.0.0.1@lo', TESTS: 'throughput', THROUGHPUT_ARGS: '-P 999', DATA_DIR: join(testDir(), 'data') }), { cwd: testDir() });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('THROUGHPUT_ARGS="-P 999"');
-    expect(await keysWithPrefix(prefix)).toEqual([]);
+    expect(await keysWithPrefix(testPrefix())).toEqual([]);
   });
 
   describe('the dashboard port is taken', () => {
@@ -104,7 +94,7 @@ describe('bad configuration', () => {
     });
 
     it('psq start dashboard: exit 2 with one line naming DASHBOARD_PORT, no stack trace', async () => {
-      const r = await runPsq(['start', 'dashboard'], baseEnv({ DASHBOARD_PORT: String(port) }), { cwd: dir, timeoutMs: 60_000 });
+      const r = await runPsq(['start', 'dashboard'], baseEnv({ DASHBOARD_PORT: String(port) }), { cwd: testDir(), timeoutMs: 60_000 });
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toContain(`DASHBOARD_PORT="${port}": expected a port free on 127.0.0.1 for the dashboard (EADDRINUSE`);
       expect(`${r.stdout}${r.stderr}`).not.toMatch(STACK_LINE);
@@ -112,7 +102,7 @@ describe('bad configuration', () => {
   });
 
   it('a missing ARCHIVE_CA_FILE: psq start archive exits 2 naming it, no stack trace', async () => {
-    const r = await runPsq(['start', 'archive'], baseEnv({ ARCHIVE_URLS: 'https://127.0.0.1:9/ps', ARCHIVE_CA_FILE: join(dir, 'missing.pem') }), { cwd: dir, timeoutMs: 60_000 });
+    const r = await runPsq(['start', 'archive'], baseEnv({ ARCHIVE_URLS: 'https://127.0.0.1:9/ps', ARCHIVE_CA_FILE: join(testDir(), 'missing.pem') }), { cwd: testDir(), timeoutMs: 60_000 });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('ARCHIVE_CA_FILE=');
     expect(r.stderr).toContain('cannot read the file (ENOENT)');
@@ -122,15 +112,15 @@ describe('bad configuration', () => {
 
 describe('dataDirProblem (the DATA_DIR check against the real filesystem)', () => {
   it('a writable directory, or a missing one under a writable parent, is fine, and nothing is created or left', async () => {
-    expect(await dataDirProblem(dir)).toBeNull();
-    expect(readdirSync(dir)).toEqual([]);
-    expect(await dataDirProblem(join(dir, 'a', 'b'))).toBeNull();
-    expect(existsSync(join(dir, 'a'))).toBe(false);
+    expect(await dataDirProblem(testDir())).toBeNull();
+    expect(readdirSync(testDir())).toEqual([]);
+    expect(await dataDirProblem(join(testDir(), 'a', 'b'))).toBeNull();
+    expect(existsSync(join(testDir(), 'a'))).toBe(false);
   });
 
   it('under a file, or a file itself: named with the errno', async () => {
-    writeFileSync(join(dir, 'f'), '');
-    expect(await dataDirProblem(join(dir, 'f', 'data'))).toBe(`cannot create it: ${join(dir, 'f')} is not a directory (ENOTDIR)`);
-    expect(await dataDirProblem(join(dir, 'f'))).toBe('it is not a directory (ENOTDIR)');
+    writeFileSync(join(testDir(), 'f'), '');
+    expect(await dataDirProblem(join(testDir(), 'f', 'data'))).toBe(`cannot create it: ${join(testDir(), 'f')} is not a directory (ENOTDIR)`);
+    expect(await dataDirProblem(join(testDir(), 'f'))).toBe('it is not a directory (ENOTDIR)');
   });
 });

@@ -1,7 +1,5 @@
 // iperf3's "the server is busy" is a wait, not a failed attempt: the real direct backend against a
 // real iperf3 server on loopback that another client keeps busy.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Job } from 'bullmq';
@@ -17,13 +15,13 @@ import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { startMeasureRole } from '../../src/roles/measure-role.js';
 import type { Role } from '../../src/roles/role.js';
 import { holdsListeningPort } from '../../src/roles/port-holder.js';
-import { freePort, waitUntil } from '../helpers/archive-harness.js';
+import { freePort } from '../helpers/archive-harness.js';
 import { testConfig } from '../helpers/config.js';
 import { isAlive } from '../helpers/procs.js';
-import { deletePrefix, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
+import { testRedisOptions } from '../helpers/redis.js';
+import { eventually } from '../helpers/eventually.js';
+import { testDir, testPrefix } from '../helpers/test-context.js';
 
-let dir: string;
-let prefix: string;
 let queues: QueueRegistry;
 let role: Role | null = null;
 const procs: ResultPromise[] = [];
@@ -39,9 +37,7 @@ const logger = createLogger({
 });
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-busy-'));
-  prefix = uniquePrefix();
-  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
+  queues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
   lines.length = 0;
 });
 afterEach(async () => {
@@ -52,8 +48,6 @@ afterEach(async () => {
     await p.catch(() => undefined);
   }
   await queues.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A real iperf3 server on loopback, and a client holding it busy for `seconds`. */
@@ -61,7 +55,7 @@ async function busyServer(seconds: number): Promise<number> {
   const port = await freePort();
   const server = execa('iperf3', ['-s', '-B', '127.0.0.1', '-p', String(port)], { reject: false });
   procs.push(server);
-  await waitUntil(() => holdsListeningPort(server.pid!, port), 5000, 'the iperf3 server to listen');
+  await eventually(() => holdsListeningPort(server.pid!, port), { timeoutMs: 5000, what: 'the iperf3 server to listen' });
   const holder = execa('iperf3', ['-c', '127.0.0.1', '-p', String(port), '-t', String(seconds)], { reject: false, stdout: 'pipe' });
   procs.push(holder);
   await new Promise((r) => setTimeout(r, 700)); // connected and testing well before the job starts
@@ -78,15 +72,15 @@ async function measureOnce(port: number, attempts: number, busyWait: BusyWaitPol
     IPERF3_PORT: String(port),
     THROUGHPUT_ARGS: '-P 1 -t 1',
     IPERF3_ARGS: '-O 0',
-    DATA_DIR: join(dir, 'data'),
+    DATA_DIR: join(testDir(), 'data'),
     MEASURE_ATTEMPTS: String(attempts),
     MEASURE_RETRY_DELAY_MS: '50',
     ARCHIVE_URLS: '',
   });
-  role = await startMeasureRole({ config: cfg, queues, backend: createDirectBackend({ iperf3Port: port, logger }), logger, shutdownGraceMs: 5000, busyWait });
+  role = await startMeasureRole({ config: cfg, queues, backend: createDirectBackend({ iperf3Port: port, logger, processEnv: process.env }), logger, shutdownGraceMs: 5000, busyWait });
   const [ref] = await fanOut(plan(cfg).specs, Date.now(), (n) => queues.get<MeasureJobData>(n), measureJobOptions(cfg));
   const queue = queues.get(ref!.queueName);
-  await waitUntil(async () => ['completed', 'failed'].includes(await queue.getJobState(ref!.jobId)), 40_000, 'the job to finish');
+  await eventually(async () => ['completed', 'failed'].includes(await queue.getJobState(ref!.jobId)), { timeoutMs: 40_000, what: 'the job to finish' });
   return (await Job.fromId(queue, ref!.jobId))!;
 }
 

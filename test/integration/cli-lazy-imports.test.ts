@@ -1,33 +1,27 @@
 // The CLI imports a command's modules only when that command runs: `psq help`, `list-tests` and the
 // health checks (every 30 s per container) must not load the queue, HTTP, dashboard or process
 // libraries. Checked on the real process (bin/psq.js → dist/) with a module resolve hook.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PSQ_BIN } from '../helpers/psq.js';
 import { REPO } from '../helpers/build.js';
-import { TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
+import { testDir, testPrefix } from '../helpers/test-context.js';
 
 const HOOK = pathToFileURL(join(REPO, 'test/fixtures/record-imports.mjs')).href;
 const REGISTER = `data:text/javascript,import{register}from"node:module";register(${JSON.stringify(HOOK)})`;
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-lazy-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
 /** The npm packages a psq run imported (first path segment(s) after node_modules/). */
 async function packagesLoadedBy(args: string[], env: Record<string, string> = {}): Promise<{ exitCode: number | undefined; packages: string[] }> {
-  const log = join(dir, 'imports.txt');
+  const log = join(testDir(), 'imports.txt');
   const r = await execa(process.execPath, ['--import', REGISTER, PSQ_BIN, ...args], {
     env: { PATH: process.env['PATH'], RECORD_IMPORTS_TO: log, ...env },
     extendEnv: false,
     reject: false,
-    cwd: dir,
+    cwd: testDir(),
   });
   let urls: string[] = [];
   try {
@@ -53,7 +47,7 @@ describe('psq loads a command’s modules only when it runs', () => {
   });
 
   it('psq health scheduler imports the Redis and queue libraries it needs, and no HTTP, dashboard or process library', async () => {
-    const { exitCode, packages } = await packagesLoadedBy(['health', 'scheduler'], { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: uniquePrefix() });
+    const { exitCode, packages } = await packagesLoadedBy(['health', 'scheduler'], { REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: testPrefix() });
     // No scheduler runs under this prefix: unhealthy (1), having asked Redis through BullMQ.
     expect(exitCode).toBe(1);
     expect(packages).toEqual(expect.arrayContaining(['bullmq', 'ioredis']));
@@ -61,7 +55,7 @@ describe('psq loads a command’s modules only when it runs', () => {
   });
 
   it('the hook does see what a command loads: psq plan loads execa (its backends)', async () => {
-    const { exitCode, packages } = await packagesLoadedBy(['plan'], { HOSTS: '127.0.0.1', BACKEND: 'direct', DATA_DIR: join(dir, 'data') });
+    const { exitCode, packages } = await packagesLoadedBy(['plan'], { HOSTS: '127.0.0.1', BACKEND: 'direct', DATA_DIR: join(testDir(), 'data') });
     expect(exitCode).toBe(0);
     expect(packages).toEqual(expect.arrayContaining(['zod', 'execa']));
   });

@@ -1,21 +1,21 @@
 // Bull Board through the dashboard role: secrets masked in every answer, retry and clean from the
 // API, read-only mode, cross-site writes refused, and queues discovered after start.
 import { Queue, UnrecoverableError } from 'bullmq';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { archiveQueueName } from '../../src/queues/queue-names.js';
-import { archiveData, cleanups, PASSWORD, runCleanups, spec, startDashboard as start, TOKEN, USER, waitFor } from '../helpers/dashboard-harness.js';
+import { archiveData, PASSWORD, spec, startDashboard as start, TOKEN, USER } from '../helpers/dashboard-harness.js';
 import { testRedisOptions } from '../helpers/redis.js';
-
-afterEach(runCleanups);
+import { eventually } from '../helpers/eventually.js';
+import { onCleanup } from '../helpers/test-context.js';
 
 describe('dashboard discovery', () => {
   it('shows a testpoint that starts after the dashboard', async () => {
     const d = await start();
     await d.queues.get('throughput-late').add('x', { spec: {} });
-    await waitFor('new queue on the board', async () => {
+    await eventually(async () => {
       const body = (await (await d.get('/admin/queues/api/queues')).json()) as { queues: { name: string }[] };
       return body.queues.some((q) => q.name === 'throughput-late');
-    }, 5000);
+    }, { timeoutMs: 5000, what: 'new queue on the board' });
   });
 });
 
@@ -33,9 +33,9 @@ describe('dashboard secrets', () => {
     await d.queues.get('throughput-tp9').add('t', { spec: {} }, { jobId: 'secret2' });
     const leaky = `https://user:${TOKEN}@h.example.org/ps`;
     await d.queues.get(archiveQueueName(leaky)).add('rtt', archiveData(leaky, new Date().toISOString()), { jobId: 'secret3' });
-    await waitFor('failed job', async () => (await d.queues.get('throughput-tp9').getJobState('secret2')) === 'failed');
+    await eventually(async () => (await d.queues.get('throughput-tp9').getJobState('secret2')) === 'failed', { what: 'failed job' });
 
-    const bodies = await waitFor('queues listed', async () => {
+    const bodies = await eventually(async () => {
       const texts: string[] = [];
       for (const path of [
         '/admin/queues/api/queues?activeQueue=measure-tp9&status=latest',
@@ -50,7 +50,7 @@ describe('dashboard secrets', () => {
         texts.push(await res.text());
       }
       return texts[0]!.includes('secret1') && texts;
-    }, 5000);
+    }, { timeoutMs: 5000, what: 'queues listed' });
     for (const text of bodies) expect(text).not.toContain(TOKEN);
     expect(bodies[1]).toContain('[REDACTED]');
     expect(bodies[1]).not.toContain('hunter22');
@@ -73,12 +73,12 @@ describe('dashboard actions', () => {
     const q = d.queues.get('measure-tp1');
     await q.add('a', { spec: {} }, { jobId: 'r1' });
     await q.add('b', { spec: {} }, { jobId: 'r2' });
-    await waitFor('one failed job', async () => (await q.getJobCountByTypes('failed')) === 1 && (await q.getJobCountByTypes('completed')) === 1);
+    await eventually(async () => (await q.getJobCountByTypes('failed')) === 1 && (await q.getJobCountByTypes('completed')) === 1, { what: 'one failed job' });
     const failed = (await q.getFailed())[0]!;
-    await waitFor('queue on the board', async () => (await d.get(`/admin/queues/api/queues/measure-tp1/${failed.id}`, {})).status === 200, 5000);
+    await eventually(async () => (await d.get(`/admin/queues/api/queues/measure-tp1/${failed.id}`, {})).status === 200, { timeoutMs: 5000, what: 'queue on the board' });
     const retry = await fetch(`${d.role.url}/admin/queues/api/queues/measure-tp1/${failed.id}/retry`, { method: 'PUT' });
     expect(retry.status).toBeLessThan(300);
-    await waitFor('retried job completes', async () => (await q.getJobState(failed.id!)) === 'completed');
+    await eventually(async () => (await q.getJobState(failed.id!)) === 'completed', { what: 'retried job completes' });
 
     // "Clean all" spares jobs younger than 5 s (bull-board's grace time); one job's Clean removes it now.
     const other = failed.id === 'r1' ? 'r2' : 'r1';
@@ -91,9 +91,9 @@ describe('dashboard actions', () => {
 
     const ro = await start({ DASHBOARD_READ_ONLY: 'true' });
     const roQueue = new Queue('measure-tp1', { connection: testRedisOptions(), prefix: ro.prefix });
-    cleanups.push(() => roQueue.close());
+    onCleanup(() => roQueue.close());
     await roQueue.add('c', { spec: {} }, { jobId: 'ro1' });
-    await waitFor('queue on the read-only board', async () => (await ro.get('/admin/queues/api/queues/measure-tp1/ro1', {})).status === 200, 5000);
+    await eventually(async () => (await ro.get('/admin/queues/api/queues/measure-tp1/ro1', {})).status === 200, { timeoutMs: 5000, what: 'queue on the read-only board' });
     const denied = await fetch(`${ro.role.url}/admin/queues/api/queues/measure-tp1/clean/waiting`, { method: 'PUT' });
     expect(denied.status).toBe(405);
     expect(await roQueue.getJobState('ro1')).toBe('waiting');

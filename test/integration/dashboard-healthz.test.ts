@@ -1,10 +1,9 @@
 // /healthz of the real dashboard role over HTTP: without valid credentials up/down and totals only
 // (queue names carry testpoint ids and archiver hosts); with them, the per-queue detail.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { archiveQueueName } from '../../src/queues/queue-names.js';
-import { AUTH, PASSWORD, rawRequest, runCleanups, startDashboard as start, USER, waitFor } from '../helpers/dashboard-harness.js';
-
-afterEach(runCleanups);
+import { AUTH, PASSWORD, rawRequest, startDashboard as start, USER } from '../helpers/dashboard-harness.js';
+import { eventually } from '../helpers/eventually.js';
 
 const ARCHIVER = 'https://arch-7q.secret-host.example:8443/ps';
 const TESTPOINT = 'tp-hidden-42';
@@ -18,14 +17,14 @@ async function deployment(env: Record<string, string>) {
     throw new Error('no route');
   });
   await d.queues.get(`throughput-${TESTPOINT}`).add('t', { spec: {} }, { jobId: 'f1', attempts: 1 });
-  await waitFor('failed job', async () => (await d.queues.get(`throughput-${TESTPOINT}`).getJobState('f1')) === 'failed');
+  await eventually(async () => (await d.queues.get(`throughput-${TESTPOINT}`).getJobState('f1')) === 'failed', { what: 'failed job' });
   // Until discovery has found both testpoint queues (it runs every 200 ms in the harness).
-  await waitFor('queues discovered', async () => {
+  await eventually(async () => {
     const r = await rawRequest(`${d.role.url}/healthz`, 'GET', { host: '127.0.0.1', ...(env['DASHBOARD_USER'] ? AUTH : {}) });
     const body = JSON.parse(r.text) as { queues: number | Record<string, unknown> };
     const n = typeof body.queues === 'number' ? body.queues : Object.keys(body.queues).length;
     return n === 4;
-  }, 10_000);
+  }, { timeoutMs: 10_000, what: 'queues discovered' });
   return d;
 }
 

@@ -2,12 +2,11 @@
 // now points at the dashboard sends `Host: rebind.evil.example` and a matching Origin, so the
 // same-origin check alone lets its writes through. The Host check refuses them; the queue state in
 // Redis proves nothing happened.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkRoleHealth } from '../../src/operations/role-health.js';
-import { AUTH, PASSWORD, rawRequest, runCleanups, startDashboard as start, USER, waitFor } from '../helpers/dashboard-harness.js';
+import { AUTH, PASSWORD, rawRequest, startDashboard as start, USER } from '../helpers/dashboard-harness.js';
 import { testRedisOptions } from '../helpers/redis.js';
-
-afterEach(runCleanups);
+import { eventually } from '../helpers/eventually.js';
 
 type Dash = Awaited<ReturnType<typeof start>>;
 
@@ -15,7 +14,7 @@ type Dash = Awaited<ReturnType<typeof start>>;
 async function boardWithQueue(d: Dash, auth: Record<string, string> = {}) {
   const q = d.queues.get('measure-tp1');
   await q.add('a', { spec: {} }, { jobId: 'j1' });
-  await waitFor('queue on the board', async () => (await d.get('/admin/queues/api/queues/measure-tp1/j1', auth)).status === 200, 5000);
+  await eventually(async () => (await d.get('/admin/queues/api/queues/measure-tp1/j1', auth)).status === 200, { timeoutMs: 5000, what: 'queue on the board' });
   return q;
 }
 
@@ -35,7 +34,7 @@ describe('dashboard Host check (DNS rebinding)', () => {
     expect(refused.text).toContain('DASHBOARD_ALLOWED_HOSTS');
     expect(await q.isPaused()).toBe(false);
     // Reads too: job data, metrics and the board page are not for a rebound page either.
-    for (const path of ['/admin/queues/api/queues', '/metrics', '/admin/queues', '/']) {
+    for (const path of ['/admin/queues/api/queues', '/metrics', '/status', '/status.json', '/admin/queues', '/']) {
       expect((await rawRequest(`${d.role.url}${path}`, 'GET', { host: evil })).status, path).toBe(421);
     }
     for (const host of ['rebind.evil.example', '127.0.0.1.evil.example', 'localhost.evil.example', '192.0.2.1', '[2001:db8::1]']) {

@@ -1,17 +1,17 @@
 // The dashboard role over real HTTP on loopback, against the real Redis with a private prefix:
 // auth on and off, /healthz with and without Redis, /metrics moved by real BullMQ workers.
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { archiveJobOptions } from '../../src/jobs/archive-job.js';
 import { archiverLabel, exportedMetricNames } from '../../src/dashboard/metrics.js';
 import { archiveQueueName } from '../../src/queues/queue-names.js';
 import { startArchiveRole } from '../../src/roles/archive-role.js';
 import { startArchiverServer } from '../helpers/archiver-server.js';
-import { archiveData, cleanups, freePort, PASSWORD, runCleanups, spec, startDashboard as start, TOKEN, USER, waitFor } from '../helpers/dashboard-harness.js';
+import { archiveData, freePort, PASSWORD, spec, startDashboard as start, TOKEN, USER } from '../helpers/dashboard-harness.js';
 import { sampleValue } from '../helpers/prom-text.js';
-
-afterEach(runCleanups);
+import { eventually } from '../helpers/eventually.js';
+import { onCleanup } from '../helpers/test-context.js';
 
 describe('dashboard access', () => {
   it('with credentials: 401 without or with wrong ones, 200 with them; /healthz stays open (detail with them)', async () => {
@@ -62,7 +62,7 @@ describe('dashboard access', () => {
 describe('dashboard metrics', () => {
   it('counts measurements, rounds and deliveries that real workers finish', async () => {
     const archiver = await startArchiverServer({ token: TOKEN });
-    cleanups.push(() => archiver.close());
+    onCleanup(() => archiver.close());
     const d = await start({ ARCHIVE_URLS: archiver.url, ARCHIVE_ATTEMPTS: '3', ARCHIVE_BACKOFF_MS: '20', ARCHIVE_BACKOFF_MAX_MS: '50' });
     const label = archiverLabel(archiver.url);
     const archiveQueue = d.queues.get<ArchiveJobData>(archiveQueueName(archiver.url));
@@ -82,20 +82,20 @@ describe('dashboard metrics', () => {
 
     // Deliveries through the real archive role: one rejected (400), one retried (503) then delivered.
     const archive = await startArchiveRole({ config: d.config, queues: d.queues, logger: d.logger, shutdownGraceMs: 2000 });
-    cleanups.push(() => archive.close());
+    onCleanup(() => archive.close());
     archiver.enqueue({ status: 400, body: { detail: 'bad' } });
     await archiveQueue.add('rtt a', archiveData(archiver.url, '2026-11-25T10:00:00Z'), { ...archiveJobOptions(d.config), jobId: 'a1' });
-    await waitFor('rejected delivery', async () => (await archiveQueue.getJobState('a1')) === 'failed');
+    await eventually(async () => (await archiveQueue.getJobState('a1')) === 'failed', { what: 'rejected delivery' });
     archiver.enqueue({ status: 503 });
     await archiveQueue.add('rtt b', archiveData(archiver.url, new Date(Date.now() - 5000).toISOString()), { ...archiveJobOptions(d.config), jobId: 'a2' });
-    await waitFor('delivery after a retry', async () => (await archiveQueue.getJobState('a2')) === 'completed');
+    await eventually(async () => (await archiveQueue.getJobState('a2')) === 'completed', { what: 'delivery after a retry' });
 
     // An archiver nobody serves: its result waits, an hour old.
     const other = 'https://other.example.org/ps';
     await d.queues.get(archiveQueueName(other)).add('rtt c', archiveData(other, new Date(Date.now() - 3600_000).toISOString()), { jobId: 'c1' });
 
     const tp = { testpoint: 'tp1', category: 'latency' };
-    const s = await waitFor('metrics to catch up', async () => {
+    const s = await eventually(async () => {
       const samples = await d.metrics();
       const ready =
         sampleValue(samples, 'psq_measurements_total', { ...tp, outcome: 'completed' }) === 1 &&
@@ -104,7 +104,7 @@ describe('dashboard metrics', () => {
         sampleValue(samples, 'psq_archive_undelivered_jobs', { archiver: other }) === 1 &&
         sampleValue(samples, 'psq_round_last_success_timestamp_seconds', { testpoint: 'tp1' }) !== undefined;
       return ready && samples;
-    });
+    }, { what: 'metrics to catch up' });
     expect(sampleValue(s, 'psq_redis_up')).toBe(1);
     expect(sampleValue(s, 'psq_archive_deliveries_total', { archiver: label, outcome: 'rejected' })).toBe(1);
     expect(sampleValue(s, 'psq_archive_deliveries_total', { archiver: label, outcome: 'retry' })).toBe(1);

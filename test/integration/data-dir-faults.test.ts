@@ -5,8 +5,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cleanups, runCleanups, startDashboard, waitFor } from '../helpers/dashboard-harness.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDashboard } from '../helpers/dashboard-harness.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { keepResult } from '../../src/keep/keep-result.js';
 import { sampleValue } from '../helpers/prom-text.js';
@@ -14,6 +14,8 @@ import { execa } from 'execa';
 import { freePort } from '../helpers/ports.js';
 import { PSQ_BIN } from '../helpers/psq.js';
 import { TEST_REDIS_URL } from '../helpers/redis.js';
+import { eventually } from '../helpers/eventually.js';
+import { onCleanup } from '../helpers/test-context.js';
 
 const TOKEN = 'tok-Disk-77ab-never-show';
 let base: string;
@@ -51,7 +53,6 @@ async function remountReadOnly(dir: string): Promise<void> {
 beforeAll(() => {
   base = mkdtempSync(join(tmpdir(), 'psq-disk-'));
 });
-afterEach(runCleanups);
 afterAll(() => {
   for (const m of mounts.reverse()) execFileSync('umount', ['-l', m]);
   rmSync(base, { recursive: true, force: true });
@@ -120,7 +121,7 @@ describe('DATA_DIR that cannot keep the result (real tmpfs)', () => {
       expect(() => writeFileSync(join(dataDir, 'filler'), Buffer.alloc(1024 * 1024))).toThrow(/ENOSPC/);
     }
     const archiver = await startArchiverServer({ token: TOKEN });
-    cleanups.push(() => archiver.close());
+    onCleanup(() => archiver.close());
     const dash = await startDashboard({ AUTH_TOKEN: TOKEN });
 
     // A read-only DATA_DIR is refused at start-up (exit 2), so it turns read-only during the
@@ -146,10 +147,10 @@ describe('DATA_DIR that cannot keep the result (real tmpfs)', () => {
     // read-only disk may keep the running-tool record it could not remove: the next start clears it.)
     expect(filesUnder(dataDir).filter((f) => !f.startsWith('.running/'))).toEqual(before);
     // Counted in /metrics.
-    const counted = await waitFor('psq_results_not_kept_total', async () => {
+    const counted = await eventually(async () => {
       const v = sampleValue(await dash.metrics(), 'psq_results_not_kept_total', { testpoint: 'tp-disk', errno });
       return v === 1 ? v : undefined;
-    });
+    }, { what: 'psq_results_not_kept_total' });
     expect(counted).toBe(1);
     expect(output).not.toContain(TOKEN);
   });

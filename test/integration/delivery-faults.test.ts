@@ -8,21 +8,21 @@ import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { startArchiveRole } from '../../src/roles/archive-role.js';
 import type { Role } from '../../src/roles/role.js';
 import { waitForDeliveries } from '../../src/operations/wait-for-deliveries.js';
-import { freePort, produceResults, waitUntil } from '../helpers/archive-harness.js';
+import { freePort, produceResults } from '../helpers/archive-harness.js';
 import { startArchiverServer, type ArchiverServer, type Mode } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';
-import { deletePrefix, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
+import { testRedisOptions } from '../helpers/redis.js';
+import { eventually } from '../helpers/eventually.js';
+import { testPrefix } from '../helpers/test-context.js';
 
 const TOKEN = 'fault-token';
 const logger = createLogger({ level: 'silent' });
-let prefix: string;
 let queues: QueueRegistry;
 let roles: Role[];
 let servers: ArchiverServer[];
 
 beforeEach(() => {
-  prefix = uniquePrefix();
-  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
+  queues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
   roles = [];
   servers = [];
 });
@@ -30,7 +30,6 @@ afterEach(async () => {
   for (const r of roles) await r.close();
   await queues.close();
   for (const s of servers) await s.close();
-  await deletePrefix(prefix);
 });
 
 function config(urls: string[], over: Record<string, string> = {}): Config {
@@ -65,7 +64,7 @@ describe('delivery under faults', () => {
     await startWorkers(cfg);
     const refs = await produceResults(queues, cfg, 50);
     // Give every job at least one refused attempt.
-    await waitUntil(async () => (await queues.get(refs[0]!.queue).getJobCounts('delayed'))['delayed']! >= 40, 10_000, 'refused attempts');
+    await eventually(async () => (await queues.get(refs[0]!.queue).getJobCounts('delayed'))['delayed']! >= 40, { timeoutMs: 10_000, what: 'refused attempts' });
     const s = await archiver({ port });
     const outcomes = await waitForDeliveries(queueFor, refs, 30_000, 100);
     expect(outcomes.filter((o) => o.state === 'delivered')).toHaveLength(50);
@@ -114,7 +113,7 @@ describe('delivery under faults', () => {
     await startWorkers(cfg);
     const started = Date.now();
     await produceResults(queues, cfg, 20);
-    await waitUntil(() => up.distinctRecords() === 20, 10_000, 'the healthy archiver to get all 20');
+    await eventually(() => up.distinctRecords() === 20, { timeoutMs: 10_000, what: 'the healthy archiver to get all 20' });
     // All 20 arrived while the stalled archiver still held its two request slots (20 s timeout).
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(down.acceptedPosts()).toBe(0);

@@ -1,6 +1,6 @@
 // Redis stopped and restarted (AOF on, as the compose file runs it) with deliveries pending:
 // workers reconnect by themselves and every delivery still arrives.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { createLogger } from '../../src/logger.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
@@ -12,25 +12,21 @@ import { freePort, produceResults } from '../helpers/archive-harness.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';
 import { privateRedis, type PrivateRedis } from '../helpers/private-redis.js';
+import { onCleanup } from '../helpers/test-context.js';
 
 const logger = createLogger({ level: 'silent' });
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups.length = 0;
-});
 
 describe('Redis restart', () => {
   it.each(['stop', 'kill'] as const)('redis %s and restart with 30 deliveries pending: all delivered afterwards, none lost', async (how) => {
     const redis: PrivateRedis = await privateRedis({ appendfsync: 'always' });
-    cleanups.push(() => redis.destroy());
+    onCleanup(() => redis.destroy());
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/ps`;
     const cfg = testConfig({ ARCHIVE_URLS: url, AUTH_TOKEN: 't', ARCHIVE_BACKOFF_MS: '100', ARCHIVE_BACKOFF_MAX_MS: '500', ARCHIVE_ATTEMPTS: '200', STALLED_INTERVAL_MS: '2000' });
     const queues = new QueueRegistry(redisOptionsFromUrl(redis.url), 'psq-restart', logger);
-    cleanups.push(() => queues.close());
+    onCleanup(() => queues.close());
     const role: Role = await startArchiveRole({ config: cfg, queues, logger, shutdownGraceMs: 1000 });
-    cleanups.push(() => role.close());
+    onCleanup(() => role.close());
 
     const refs = await produceResults(queues, cfg, 30); // archiver down: all pending
     await new Promise((r) => setTimeout(r, 500));
@@ -40,7 +36,7 @@ describe('Redis restart', () => {
     await redis.start();
 
     const archiver: ArchiverServer = await startArchiverServer({ token: 't', port });
-    cleanups.push(() => archiver.close());
+    onCleanup(() => archiver.close());
     const outcomes = await waitForDeliveries((n) => queues.get<ArchiveJobData>(n), refs, 45_000, 200);
     expect(outcomes.filter((o) => o.state === 'delivered')).toHaveLength(30);
     expect(archiver.distinctRecords()).toBe(30);

@@ -1,35 +1,27 @@
 // An archive worker killed with SIGKILL in the middle of a POST: its job is found stalled and the
 // next worker delivers it (same run_id, so the archiver upserts).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
-import { produceResults, waitUntil } from '../helpers/archive-harness.js';
+import { produceResults } from '../helpers/archive-harness.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';
 import { PSQ_BIN } from '../helpers/psq.js';
-import { deletePrefix, TEST_REDIS_URL, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL, testRedisOptions } from '../helpers/redis.js';
+import { eventually } from '../helpers/eventually.js';
+import { onCleanup, testDir, testPrefix } from '../helpers/test-context.js';
 
 const logger = createLogger({ level: 'silent' });
-let dir: string;
-let prefix: string;
 let queues: QueueRegistry;
 let archiver: ArchiverServer;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-crash-'));
-  prefix = uniquePrefix();
-  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
+  queues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
+  onCleanup(() => queues.close());
   archiver = await startArchiverServer({ token: 'crash-token' });
-});
-afterEach(async () => {
-  await queues.close();
-  await archiver.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
+  onCleanup(() => archiver.close());
 });
 
 describe('archive worker crash', () => {
@@ -40,15 +32,15 @@ describe('archive worker crash', () => {
       ARCHIVE_URLS: archiver.url,
       AUTH_TOKEN: 'crash-token',
       REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
-      DATA_DIR: join(dir, 'data'),
+      QUEUE_PREFIX: testPrefix(),
+      DATA_DIR: join(testDir(), 'data'),
       STALLED_INTERVAL_MS: '1000',
       ARCHIVE_TIMEOUT_MS: '60000',
     };
     archiver.setDefaultMode('stall');
     const first = execa(process.execPath, [PSQ_BIN, 'start', 'archive'], { env, extendEnv: false, reject: false });
     const [ref] = await produceResults(queues, testConfig(env), 1);
-    await waitUntil(() => archiver.requests.length === 1, 20_000, 'the first POST to arrive');
+    await eventually(() => archiver.requests.length === 1, { timeoutMs: 20_000, what: 'the first POST to arrive' });
     first.kill('SIGKILL');
     await first;
     expect(await queues.get(ref!.queue).getJobState(ref!.id)).toBe('active'); // the dead worker's lock still holds it
@@ -56,7 +48,7 @@ describe('archive worker crash', () => {
     archiver.setDefaultMode('normal');
     const second = execa(process.execPath, [PSQ_BIN, 'start', 'archive'], { env, extendEnv: false, reject: false });
     try {
-      await waitUntil(async () => (await queues.get(ref!.queue).getJobState(ref!.id)) === 'completed', 30_000, 'the stalled job to be delivered');
+      await eventually(async () => (await queues.get(ref!.queue).getJobState(ref!.id)) === 'completed', { timeoutMs: 30_000, what: 'the stalled job to be delivered' });
     } finally {
       second.kill('SIGTERM');
       await second;

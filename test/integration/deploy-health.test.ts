@@ -11,6 +11,7 @@ import { freePort } from '../helpers/ports.js';
 import { PSQ_BIN } from '../helpers/psq.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis.js';
 import { loadCompose, repoPath, services } from '../unit/deploy/compose-model.js';
+import { eventually } from '../helpers/eventually.js';
 
 const ENV = { HOSTS: '127.0.0.1@localhost', TESTPOINT: 'tp-deploy-test' };
 const dirs: string[] = [];
@@ -37,7 +38,7 @@ async function composeRedis(password: string | undefined): Promise<{ port: numbe
   const child = execa(bin!, [...args, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir], { reject: false, stdin: 'ignore' });
   children.push(child);
   const auth = password === undefined ? {} : { password };
-  for (let i = 0; i < 100 && !(await redisAnswers({ host: '127.0.0.1', port, ...auth }, 200)); i++) await new Promise((r) => setTimeout(r, 50));
+  await eventually(() => redisAnswers({ host: '127.0.0.1', port, ...auth }, 200), { timeoutMs: 10_000, what: `the compose redis-server on ${port} to answer` });
   return { port, command: svc.command!, env: svc.environment! };
 }
 

@@ -1,13 +1,13 @@
 // The direct backend measured for real in the lab: the real `psq run-once` runs inside the
 // testpoint namespace (embedded redis-server on a unix socket under DATA_DIR, the test archiver
 // in the same namespace), measuring tp ─ rt ─ dst with ping, iperf3, traceroute and tracepath.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labAvailable, startLab, type Lab } from '../lab/lab.js';
 import { PSQ_BIN } from '../helpers/psq.js';
+import { testDir } from '../helpers/test-context.js';
 
 const availability = await labAvailable();
 if (!availability.ok) {
@@ -31,20 +31,17 @@ interface Received {
 
 describe.skipIf(!availability.ok)('direct backend in the lab', () => {
   let lab: Lab;
-  let dir: string;
 
   beforeAll(async () => {
     lab = await startLab();
-    dir = mkdtempSync(join(tmpdir(), 'psq-labdirect-'));
   });
   afterAll(async () => {
     await lab?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** Runs `psq run-once` inside tp with an archiver inside tp; returns the CLI result and what the archiver got. */
   async function roundInTp(name: string, env: Record<string, string>) {
-    const out = join(dir, `${name}-archiver.json`);
+    const out = join(testDir(), `${name}-archiver.json`);
     const archiver = lab.spawn('tp', [process.execPath, '--import', 'tsx', ARCHIVER_PROCESS, String(PORT), TOKEN, out], { reject: false, cwd: process.cwd() });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('archiver did not start in tp')), 15_000);
@@ -55,15 +52,15 @@ describe.skipIf(!availability.ok)('direct backend in the lab', () => {
         }
       });
     });
-    const dataDir = join(dir, name);
+    const dataDir = join(testDir(), name);
     const r = await lab.exec('tp', [process.execPath, PSQ_BIN, 'run-once', '--archive-wait', '30'], {
       reject: false,
-      cwd: dir,
+      cwd: testDir(),
       extendEnv: false,
       timeout: 180_000,
       env: {
         PATH: process.env['PATH'],
-        HOME: dir,
+        HOME: testDir(),
         BACKEND: 'direct',
         ARCHIVE_URLS: `http://127.0.0.1:${PORT}/ps`,
         AUTH_TOKEN: TOKEN,

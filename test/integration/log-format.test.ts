@@ -1,29 +1,28 @@
 // Issue 10.10: LOG_PRETTY=true on a production install (no dev dependencies, so no pino-pretty) gives
 // readable log lines instead of a crash; `npm run psq` runs the CLI.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt } from '../helpers/build.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
 import { pathWithStandin } from '../helpers/standin.js';
+import { testDir, testPrefix } from '../helpers/test-context.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // "17:02:09 INFO  message  key=value"
 const READABLE = /^\d\d:\d\d:\d\d (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) \S/;
 
 let install: string;
-let prefix: string;
 
 /**
- * A copy of the program as a production install leaves it: the compiled dist/ copied (module resolution
+ * A copy of the program as a production install leaves it, in the file's own directory: the compiled dist/ copied (module resolution
  * starts from their real path) and every installed package but pino-pretty, the dev dependency
  * LOG_PRETTY used to load.
  */
 function productionCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'psq-prod-'));
+  const dir = testDir();
   ensureBuilt();
   for (const entry of ['dist', 'bin', 'package.json']) cpSync(join(ROOT, entry), join(dir, entry), { recursive: true });
   mkdirSync(join(dir, 'node_modules'));
@@ -36,11 +35,6 @@ function productionCopy(): string {
 
 beforeAll(() => {
   install = productionCopy();
-  prefix = uniquePrefix();
-});
-afterAll(async () => {
-  await deletePrefix(prefix);
-  rmSync(install, { recursive: true, force: true });
 });
 
 describe('LOG_PRETTY and LOG_FORMAT without pino-pretty installed', () => {
@@ -58,7 +52,7 @@ describe('LOG_PRETTY and LOG_FORMAT without pino-pretty installed', () => {
         HOSTS: '192.0.2.10@alpha',
         TESTS: 'rtt',
         REDIS_URL: TEST_REDIS_URL,
-        QUEUE_PREFIX: prefix,
+        QUEUE_PREFIX: testPrefix(),
         TESTPOINT: 'tp-pretty',
         DATA_DIR: join(install, 'data'),
       },

@@ -1,10 +1,9 @@
 // The measure worker against a STAND-IN pscheduler (the real one cannot be installed here):
 // the stand-in checks the argv against the real CLI's grammar and writes fixture results.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Job, type Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import type { Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -19,47 +18,30 @@ import { startMeasureRole } from '../../src/roles/measure-role.js';
 import type { Role } from '../../src/roles/role.js';
 import { runOnce } from '../../src/operations/run-once.js';
 import { testConfig } from '../helpers/config.js';
-import { deletePrefix, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
-import { pathWithStandin, readStandinLog } from '../helpers/standin.js';
+import { testRedisOptions } from '../helpers/redis.js';
+import { readStandinLog, standinInThisProcess } from '../helpers/standin.js';
+import { onCleanup, testDir, testPrefix } from '../helpers/test-context.js';
+import { eventually } from '../helpers/eventually.js';
 
 const logger = createLogger({ level: 'silent' });
+const standinLog = standinInThisProcess();
 const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/pscheduler/${name}.json`, import.meta.url), 'utf8'));
-const savedEnv = { ...process.env };
 
-let dir: string;
-let prefix: string;
 let queues: QueueRegistry;
 let role: Role | null;
-let standinLog: string;
 
-beforeAll(() => {
-  process.env['PATH'] = pathWithStandin();
-});
-afterAll(() => {
-  process.env = savedEnv;
-});
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-measure-'));
-  prefix = uniquePrefix();
-  standinLog = join(dir, 'standin.log');
-  process.env['PSQ_STANDIN_LOG'] = standinLog;
-  process.env['PSQ_STANDIN_STATE'] = join(dir, 'state');
-  delete process.env['PSQ_STANDIN_MODE'];
-  delete process.env['PSQ_STANDIN_MODES'];
-  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
+  process.env['PSQ_STANDIN_STATE'] = join(testDir(), 'state');
+  queues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
+  onCleanup(() => queues.close());
   role = null;
-});
-afterEach(async () => {
-  await role?.close();
-  await queues.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
+  onCleanup(() => role?.close());
 });
 
 function config(env: Record<string, string> = {}): Config {
   return testConfig({
     TESTPOINT: 'tp-test',
-    DATA_DIR: join(dir, 'data'),
+    DATA_DIR: join(testDir(), 'data'),
     ARCHIVE_URLS: `${LOCAL_ARCHIVER} ${REMOTE_ARCHIVER}`,
     AUTH_TOKEN: 'secret-token-value',
     MEASURE_RETRY_DELAY_MS: '50',
@@ -68,12 +50,12 @@ function config(env: Record<string, string> = {}): Config {
 }
 
 async function round(cfg: Config) {
-  role = await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend(cfg.pschedulerBin), logger, shutdownGraceMs: 5000 });
+  role = await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend(cfg.pschedulerBin, process.env), logger, shutdownGraceMs: 5000 });
   return runOnce({ config: cfg, queues, logger, specs: plan(cfg).specs, archiveWaitMs: 0, pollMs: 50 });
 }
 
 const filesIn = (category: string) => {
-  const d = join(dir, 'data', category);
+  const d = join(testDir(), 'data', category);
   return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.json')).sort() : [];
 };
 
@@ -83,7 +65,7 @@ describe('measure worker with the stand-in pscheduler', () => {
     const summary = await round(cfg);
     expect(summary.measurements.map((m) => m.state)).toEqual(Array(14).fill('succeeded'));
 
-    const calls = readStandinLog(standinLog);
+    const calls = readStandinLog(standinLog());
     expect(calls).toHaveLength(14);
     const outputOf = (argv: string[]) => argv[argv.indexOf('--output') + 1]!;
     const thr = calls.find((c) => c.argv.includes('throughput') && c.argv.includes('--reverse') && c.argv.includes('192.0.2.10'))!;
@@ -99,11 +81,11 @@ describe('measure worker with the stand-in pscheduler', () => {
       expect(files).toHaveLength(2);
       expect(files[0]).toMatch(new RegExp(`^alpha@192\\.0\\.2\\.10_(auto|halfping)_\\d{8}-\\d{6}Z_forward\\.json$`));
       expect(files[1]).toMatch(/^beta@2001_db8__10_(auto|halfping)_\d{8}-\d{6}Z_forward\.json$/);
-      expect(JSON.parse(readFileSync(join(dir, 'data', category, files[0]!), 'utf8'))).toEqual(fixture(category));
+      expect(JSON.parse(readFileSync(join(testDir(), 'data', category, files[0]!), 'utf8'))).toEqual(fixture(category));
     }
     expect(filesIn('throughput').filter((f) => f.endsWith('_reverse.json'))).toHaveLength(2);
     // No temp files left behind.
-    expect(readdirSync(join(dir, 'data', 'rtt')).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(readdirSync(join(testDir(), 'data', 'rtt')).filter((f) => f.startsWith('.'))).toEqual([]);
   });
 
   it('stand-in: enqueues one archive job per archiver URL carrying the whole body, never the token', async () => {
@@ -130,9 +112,9 @@ describe('measure worker with the stand-in pscheduler', () => {
     const cfg = config({ TESTS: 'rtt', ARCHIVE_URLS: 'http://127.0.0.1:9/ps' });
     const summary = await round(cfg);
     expect(summary.measurements[0]).toMatchObject({ state: 'succeeded' });
-    expect(readStandinLog(standinLog).map((c) => c.mode)).toEqual(['failed', 'ok']);
+    expect(readStandinLog(standinLog()).map((c) => c.mode)).toEqual(['failed', 'ok']);
     const files = filesIn('rtt');
-    const contents = files.map((f) => JSON.parse(readFileSync(join(dir, 'data', 'rtt', f), 'utf8')).succeeded);
+    const contents = files.map((f) => JSON.parse(readFileSync(join(testDir(), 'data', 'rtt', f), 'utf8')).succeeded);
     expect(contents.sort()).toEqual([false, true]);
     const archived = await queues.get<ArchiveJobData>(archiveQueueName(LOCAL_ARCHIVER)).getJobs(['waiting']);
     expect(archived).toHaveLength(1);
@@ -144,7 +126,7 @@ describe('measure worker with the stand-in pscheduler', () => {
     const cfg = config({ TESTS: 'throughput', REVERSE: 'false', ARCHIVE_URLS: 'http://127.0.0.1:9/ps' });
     const summary = await round(cfg);
     expect(summary.measurements[0]).toMatchObject({ state: 'failed', reason: expect.stringContaining('unable to connect to server') });
-    expect(readStandinLog(standinLog)).toHaveLength(2);
+    expect(readStandinLog(standinLog())).toHaveLength(2);
     expect(filesIn('throughput')).toHaveLength(2);
     const archived = await queues.get<ArchiveJobData>(archiveQueueName(LOCAL_ARCHIVER)).getJobs(['waiting']);
     expect(archived.map((j) => j.data.measurementSucceeded)).toEqual([false]);
@@ -164,10 +146,10 @@ describe('measure worker with the stand-in pscheduler', () => {
     const cfg = config({ TESTS: 'trace', ARCHIVE_URLS: '' });
     const summary = await round(cfg);
     expect(summary.measurements[0]).toMatchObject({ state: 'failed', reason: expect.stringContaining('no result') });
-    expect(readStandinLog(standinLog)).toHaveLength(2);
+    expect(readStandinLog(standinLog())).toHaveLength(2);
     const files = filesIn('trace');
     expect(files).toHaveLength(1);
-    const raw = JSON.parse(readFileSync(join(dir, 'data', 'trace', files[0]!), 'utf8'));
+    const raw = JSON.parse(readFileSync(join(testDir(), 'data', 'trace', files[0]!), 'utf8'));
     expect(raw).toMatchObject({ succeeded: false, error: expect.stringContaining('no result') });
   });
 
@@ -183,14 +165,14 @@ describe('measure worker with the stand-in pscheduler', () => {
   it('stand-in slow runs: throughput tests never overlap, even with two workers on the testpoint; light tests run side by side', async () => {
     process.env['PSQ_STANDIN_MODE'] = 'slow:600';
     const cfg = config({ HOSTS: '192.0.2.10@a 192.0.2.11@b 192.0.2.12@c', TESTS: 'throughput rtt', REVERSE: 'false', ARCHIVE_URLS: '' });
-    const second = await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend(cfg.pschedulerBin), logger, shutdownGraceMs: 5000 });
+    const second = await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend(cfg.pschedulerBin, process.env), logger, shutdownGraceMs: 5000 });
     try {
       const summary = await round(cfg);
       expect(summary.measurements.every((m) => m.state === 'succeeded')).toBe(true);
     } finally {
       await second.close();
     }
-    const calls = readStandinLog(standinLog);
+    const calls = readStandinLog(standinLog());
     const starts = (test: string) => calls.filter((c) => c.argv.includes(test)).map((c) => c.at).sort((x, y) => x - y);
     const thr = starts('throughput');
     expect(thr).toHaveLength(3);
@@ -201,7 +183,7 @@ describe('measure worker with the stand-in pscheduler', () => {
   });
 
   it('a missing pscheduler binary fails at once with a clear message, no retry', async () => {
-    const cfg = config({ TESTS: 'rtt', PSCHEDULER_BIN: join(dir, 'no-such-pscheduler'), MEASURE_ATTEMPTS: '3' });
+    const cfg = config({ TESTS: 'rtt', PSCHEDULER_BIN: join(testDir(), 'no-such-pscheduler'), MEASURE_ATTEMPTS: '3' });
     const summary = await round(cfg);
     expect(summary.measurements[0]).toMatchObject({ state: 'failed', reason: expect.stringContaining('not found: install pScheduler') });
     const job = await Job.fromId(queues.get(measureQueueName('tp-test')), summary.measurements[0]!.jobId);
@@ -211,14 +193,14 @@ describe('measure worker with the stand-in pscheduler', () => {
 
   it('a hostile job written straight into Redis is refused before anything runs', async () => {
     const cfg = config();
-    role = await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend('pscheduler'), logger, shutdownGraceMs: 5000 });
+    role = await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend('pscheduler', process.env), logger, shutdownGraceMs: 5000 });
     const queue: Queue = queues.get(measureQueueName('tp-test'));
     const spec = { ...plan(cfg).specs[0]!, dest: { ip: '$(touch /tmp/pwned)', name: 'x' }, args: ['--archive', 'x'] };
     const job = await queue.add('evil', { spec, slotMs: 1 }, { attempts: 3 });
-    for (let i = 0; i < 100 && !(await job.isFailed()); i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => job.isFailed(), { timeoutMs: 5000, what: 'the hostile job to fail' });
     const failed = await Job.fromId(queue, job.id!);
     expect(failed!.failedReason).toMatch(/^job refused: .*breaks the HOSTS rules.*spec\.args/);
     expect(failed!.attemptsMade).toBe(1);
-    expect(readStandinLog(standinLog)).toEqual([]);
+    expect(readStandinLog(standinLog())).toEqual([]);
   });
 });

@@ -2,8 +2,8 @@
 // backend) running a real iperf3 throughput test on loopback is killed; its `iperf3 -c` must be gone
 // within seconds, and the next worker's re-run must not meet a busy server. Plus the start-up sweep
 // that kills tools whose worker died, on real processes.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Job } from 'bullmq';
 import { execa, type Options, type ResultPromise } from 'execa';
@@ -14,22 +14,20 @@ import { killOrphanedTools, readProcStat, RUNNING_DIR } from '../../src/measure/
 import { plan } from '../../src/plan/plan.js';
 import { fanOut, measureJobOptions } from '../../src/schedule/fan-out.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
-import { freePort, waitUntil } from '../helpers/archive-harness.js';
+import { freePort } from '../helpers/archive-harness.js';
 import { testConfig } from '../helpers/config.js';
 import { isAlive, pidsWithArgs } from '../helpers/procs.js';
 import { PSQ_BIN } from '../helpers/psq.js';
-import { deletePrefix, TEST_REDIS_URL, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL, testRedisOptions } from '../helpers/redis.js';
+import { eventually } from '../helpers/eventually.js';
+import { testDir, testPrefix } from '../helpers/test-context.js';
 
 const logger = createLogger({ level: 'silent' });
-let dir: string;
-let prefix: string;
 let queues: QueueRegistry;
 const started: ResultPromise[] = [];
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-orphan-'));
-  prefix = uniquePrefix();
-  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
+  queues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
 });
 afterEach(async () => {
   for (const p of started.splice(0)) {
@@ -37,8 +35,6 @@ afterEach(async () => {
     await p.catch(() => undefined);
   }
   await queues.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function env(port: number): Record<string, string> {
@@ -52,9 +48,9 @@ function env(port: number): Record<string, string> {
     THROUGHPUT_ARGS: '-P 1 -t 8',
     IPERF3_ARGS: '-O 0',
     REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: prefix,
+    QUEUE_PREFIX: testPrefix(),
     TESTPOINT: 'tp-orphan',
-    DATA_DIR: join(dir, 'data'),
+    DATA_DIR: join(testDir(), 'data'),
     STALLED_INTERVAL_MS: '1000',
     MEASURE_ATTEMPTS: '1',
     ARCHIVE_URLS: '',
@@ -72,43 +68,43 @@ describe('tools of a SIGKILLed measure worker', () => {
     const port = await freePort();
     spawn('iperf3', ['-s', '-B', '127.0.0.1', '-p', String(port)]);
     const workerEnv = env(port);
-    const first = spawn(process.execPath, [PSQ_BIN, 'start', 'measure'], { env: workerEnv, extendEnv: false, cwd: dir });
+    const first = spawn(process.execPath, [PSQ_BIN, 'start', 'measure'], { env: workerEnv, extendEnv: false, cwd: testDir() });
     const cfg = testConfig({ ...workerEnv, PATH: '' });
     const [job] = await fanOut(plan(cfg).specs, Date.now(), (n) => queues.get<MeasureJobData>(n), measureJobOptions(cfg));
     const client = () => pidsWithArgs('iperf3', '-c', '127.0.0.1', '-p', String(port)).filter((pid) => pid !== first.pid);
-    await waitUntil(() => client().length > 0, 30_000, 'the iperf3 client to start');
+    await eventually(() => client().length > 0, { timeoutMs: 30_000, what: 'the iperf3 client to start' });
     // While it runs, the tool is on record (pid, group, start time) under DATA_DIR/.running.
-    await waitUntil(() => readdirSafe(join(dir, 'data', RUNNING_DIR)).length === 1, 5000, 'the running tool to be recorded');
+    await eventually(() => readdirSafe(join(testDir(), 'data', RUNNING_DIR)).length === 1, { timeoutMs: 5000, what: 'the running tool to be recorded' });
     await new Promise((r) => setTimeout(r, 1000)); // well inside its 8 s test
 
     first.kill('SIGKILL');
     await first;
     const killedAt = Date.now();
     // Bounded: "no tool it started may run on for more than a few seconds".
-    await waitUntil(() => client().length === 0, 3000, 'the orphaned iperf3 client to be gone');
+    await eventually(() => client().length === 0, { timeoutMs: 3000, what: 'the orphaned iperf3 client to be gone' });
     expect(Date.now() - killedAt).toBeLessThan(3000);
 
-    const second = spawn(process.execPath, [PSQ_BIN, 'start', 'measure'], { env: workerEnv, extendEnv: false, cwd: dir });
+    const second = spawn(process.execPath, [PSQ_BIN, 'start', 'measure'], { env: workerEnv, extendEnv: false, cwd: testDir() });
     const queue = queues.get(job!.queueName);
-    await waitUntil(async () => ['completed', 'failed'].includes(await queue.getJobState(job!.jobId)), 45_000, 'the re-run to finish');
+    await eventually(async () => ['completed', 'failed'].includes(await queue.getJobState(job!.jobId)), { timeoutMs: 45_000, what: 'the re-run to finish' });
     second.kill('SIGTERM');
     const out = await second;
     const done = await Job.fromId(queue, job!.jobId);
     expect(await done!.getState()).toBe('completed');
     expect((done!.returnvalue as { succeeded: boolean }).succeeded).toBe(true);
     expect(String(out.stdout)).not.toMatch(/busy/);
-    expect(readdirSafe(join(dir, 'data', RUNNING_DIR))).toEqual([]);
+    expect(readdirSafe(join(testDir(), 'data', RUNNING_DIR))).toEqual([]);
   });
 
   it('on start-up, kills the process group of a tool whose worker is dead, and leaves a live worker\'s tool alone', async () => {
-    const dataDir = join(dir, 'data');
+    const dataDir = join(testDir(), 'data');
     mkdirSync(join(dataDir, RUNNING_DIR), { recursive: true });
     // Two real "workers" (one then killed) and a detached tool each, in its own process group with a child.
     const deadWorker = spawn('sleep', ['300']);
     const liveWorker = spawn('sleep', ['301']);
     const orphan = spawn('sh', ['-c', 'sleep 302 & wait'], { detached: true });
     const inUse = spawn('sleep', ['303'], { detached: true });
-    await waitUntil(() => pidsWithArgs('sleep', '302').length === 1, 5000, 'the orphan group to start');
+    await eventually(() => pidsWithArgs('sleep', '302').length === 1, { timeoutMs: 5000, what: 'the orphan group to start' });
     const grandchild = pidsWithArgs('sleep', '302')[0]!;
     const record = async (tool: ResultPromise, worker: ResultPromise) => {
       const [t, w] = [await readProcStat(tool.pid!), await readProcStat(worker.pid!)];
@@ -122,7 +118,7 @@ describe('tools of a SIGKILLed measure worker', () => {
     await deadWorker;
 
     expect(await killOrphanedTools(dataDir, logger)).toBe(1);
-    await waitUntil(() => !isAlive(orphan.pid!) && !isAlive(grandchild), 3000, 'the orphaned group to be gone');
+    await eventually(() => !isAlive(orphan.pid!) && !isAlive(grandchild), { timeoutMs: 3000, what: 'the orphaned group to be gone' });
     expect(isAlive(inUse.pid!)).toBe(true);
     expect(readdirSafe(join(dataDir, RUNNING_DIR))).toEqual([`${inUse.pid}.json`]);
   });

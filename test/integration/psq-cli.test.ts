@@ -1,51 +1,37 @@
 // `psq` end to end, as a user runs it: stand-in pscheduler → files on disk → real archiver server.
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { execaSync } from 'execa';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
-import { runPsq } from '../helpers/psq.js';
-import { deletePrefix, keysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { pathWithStandin } from '../helpers/standin.js';
+import { psqEnv, runPsq } from '../helpers/psq.js';
+import { keysWithPrefix } from '../helpers/redis.js';
+import { onCleanup, testDir, testPrefix } from '../helpers/test-context.js';
 
 const TOKEN = 'cli-test-token-8d1f';
-let dir: string;
-let prefix: string;
 let archiver: ArchiverServer;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-cli-'));
-  prefix = uniquePrefix();
   archiver = await startArchiverServer({ token: TOKEN });
-});
-afterEach(async () => {
-  await archiver.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
+  onCleanup(() => archiver.close());
 });
 
 function env(over: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: pathWithStandin(),
-    HOME: dir,
+  return psqEnv({
     HOSTS: '192.0.2.10@alpha beta.example.org',
     ARCHIVE_URLS: archiver.url,
     AUTH_TOKEN: TOKEN,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: prefix,
     TESTPOINT: 'tp-cli',
-    DATA_DIR: join(dir, 'data'),
     MEASURE_RETRY_DELAY_MS: '50',
     ARCHIVE_BACKOFF_MS: '100',
-    PSQ_STANDIN_LOG: join(dir, 'standin.log'),
+    PSQ_STANDIN_LOG: join(testDir(), 'standin.log'),
     ...over,
-  };
+  });
 }
 
 describe('psq CLI', () => {
   it('plan prints one JSON object per planned measurement, and says why latency has no reverse run', async () => {
-    const r = await runPsq(['plan'], env({ TOOL_MODE: 'all', TESTS: 'latency,throughput' }), { cwd: dir });
+    const r = await runPsq(['plan'], env({ TOOL_MODE: 'all', TESTS: 'latency,throughput' }), { cwd: testDir() });
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     // 2 hosts × (owping, twping fwd+rev, halfping, iperf3 fwd+rev)
@@ -53,11 +39,11 @@ describe('psq CLI', () => {
     expect(Object.keys(lines[0])).toEqual(['testpoint', 'category', 'tool', 'dest', 'source', 'direction', 'args']);
     expect(lines[0]).toEqual({ testpoint: 'tp-cli', category: 'latency', tool: 'owping', dest: { ip: '192.0.2.10', name: 'alpha' }, source: null, direction: 'forward', args: [] });
     expect(r.stderr).toContain('note: latency/owping: no reverse run: owping ignores --reverse');
-    expect(await keysWithPrefix(prefix)).toEqual([]);
+    expect(await keysWithPrefix(testPrefix())).toEqual([]);
   });
 
   it('plan shows the backend, and marks what the direct backend cannot measure as skipped', async () => {
-    const r = await runPsq(['plan'], env({ BACKEND: 'direct', TESTS: 'rtt clock', HOSTS: '192.0.2.10@alpha' }), { cwd: dir });
+    const r = await runPsq(['plan'], env({ BACKEND: 'direct', TESTS: 'rtt clock', HOSTS: '192.0.2.10@alpha' }), { cwd: testDir() });
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('backend: direct (BACKEND=direct)');
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
@@ -68,17 +54,14 @@ describe('psq CLI', () => {
   });
 
   it('direct backend without iperf3 installed: the round still measures the rest and names the missing tool', async () => {
-    const bin = mkdtempSync(join(tmpdir(), 'psq-noiperf-'));
+    const bin = join(testDir(), 'bin-without-iperf3');
+    mkdirSync(bin);
     for (const b of ['node', 'tracepath']) symlinkSync(execaSync('sh', ['-c', `command -v ${b}`]).stdout.trim(), join(bin, b));
-    try {
-      const r = await runPsq(['run-once'], env({ PATH: bin, BACKEND: 'direct', HOSTS: '127.0.0.1@localhost', TESTS: 'mtu throughput', REVERSE: 'false', ARCHIVE_URLS: '' }), { cwd: dir });
-      expect(r.exitCode).toBe(1);
-      expect(r.stdout).toMatch(/mtu\s+1 \/ 0 \/ 0/);
-      expect(r.stdout).toContain('iperf3 is not installed (Debian/Ubuntu package: iperf3)');
-      expect(r.stderr).toContain('no iperf3 responder for this round');
-    } finally {
-      rmSync(bin, { recursive: true, force: true });
-    }
+    const r = await runPsq(['run-once'], env({ PATH: bin, BACKEND: 'direct', HOSTS: '127.0.0.1@localhost', TESTS: 'mtu throughput', REVERSE: 'false', ARCHIVE_URLS: '' }), { cwd: testDir() });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/mtu\s+1 \/ 0 \/ 0/);
+    expect(r.stdout).toContain('iperf3 is not installed (Debian/Ubuntu package: iperf3)');
+    expect(r.stderr).toContain('no iperf3 responder for this round');
   });
 
   it('list-tests names every category and its tools', async () => {
@@ -89,7 +72,7 @@ describe('psq CLI', () => {
   });
 
   it('bad configuration: exit 2, every bad variable named with its value and what is expected, nothing enqueued', async () => {
-    const r = await runPsq(['run-once'], env({ HOSTS: '192.0.2.1@ok $(id)', TZ: 'Mars/Olympus', CRON_EXPRESSION: '* * *', TESTS: 'rtt,speedtest', AUTH_TOKEN: 'tok' }), { cwd: dir });
+    const r = await runPsq(['run-once'], env({ HOSTS: '192.0.2.1@ok $(id)', TZ: 'Mars/Olympus', CRON_EXPRESSION: '* * *', TESTS: 'rtt,speedtest', AUTH_TOKEN: 'tok' }), { cwd: testDir() });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('4 problems');
     expect(r.stderr).toMatch(/HOSTS\[1\]="\$\(id\)": expected/);
@@ -97,12 +80,12 @@ describe('psq CLI', () => {
     expect(r.stderr).toMatch(/CRON_EXPRESSION="\* \* \*": expected/);
     expect(r.stderr).toMatch(/TESTS="rtt,speedtest": expected/);
     expect(r.stdout).toBe('');
-    expect(await keysWithPrefix(prefix)).toEqual([]);
-    expect(existsSync(join(dir, 'data'))).toBe(false);
+    expect(await keysWithPrefix(testPrefix())).toEqual([]);
+    expect(existsSync(join(testDir(), 'data'))).toBe(false);
   });
 
   it('stand-in run-once: every measurement on disk, every result delivered, exit 0 and a summary', async () => {
-    const r = await runPsq(['run-once'], env(), { cwd: dir });
+    const r = await runPsq(['run-once'], env(), { cwd: testDir() });
     expect(r.stderr).not.toContain(TOKEN);
     expect(r.stdout).not.toContain(TOKEN);
     expect(r.exitCode, r.stdout + r.stderr.slice(-3000)).toBe(0);
@@ -118,7 +101,7 @@ describe('psq CLI', () => {
     expect(post.headers['authorization']).toBe(`Bearer ${TOKEN}`);
     expect(post.path).toMatch(/^\/ps\/measurements\/(latency|rtt|throughput|trace|mtu|clock)$/);
     expect(post.query).toContain('upsert=true');
-    const files = ['latency', 'rtt', 'throughput', 'trace', 'mtu', 'clock'].flatMap((c) => readdirSync(join(dir, 'data', c)).filter((f) => f.endsWith('.json')));
+    const files = ['latency', 'rtt', 'throughput', 'trace', 'mtu', 'clock'].flatMap((c) => readdirSync(join(testDir(), 'data', c)).filter((f) => f.endsWith('.json')));
     expect(files).toHaveLength(14);
     // Logs are JSON lines (on stderr for run-once, so stdout stays the summary).
     const logLines = r.stderr.trim().split('\n').map((l) => JSON.parse(l));
@@ -127,7 +110,7 @@ describe('psq CLI', () => {
 
   it('stand-in run-once with the archiver answering 400: exit 1, the failure named in the summary', async () => {
     archiver.setDefaultMode({ status: 400, body: { detail: 'schema says no' } });
-    const r = await runPsq(['run-once'], env({ TESTS: 'mtu', HOSTS: '192.0.2.10@alpha' }), { cwd: dir });
+    const r = await runPsq(['run-once'], env({ TESTS: 'mtu', HOSTS: '192.0.2.10@alpha' }), { cwd: testDir() });
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toContain(`${archiver.url}  0 / 1 / 0`);
     expect(r.stdout).toContain('400');
@@ -138,7 +121,7 @@ describe('psq CLI', () => {
 
   it('stand-in run-once with one archiver 503 once: retried and delivered, exit 0', async () => {
     archiver.failNext(1, { status: 503 });
-    const r = await runPsq(['run-once'], env({ TESTS: 'rtt', HOSTS: '192.0.2.10@alpha' }), { cwd: dir });
+    const r = await runPsq(['run-once'], env({ TESTS: 'rtt', HOSTS: '192.0.2.10@alpha' }), { cwd: testDir() });
     expect(r.exitCode, r.stdout).toBe(0);
     expect(archiver.requests.map((q) => q.status)).toEqual([503, 200]);
     const [a, b] = archiver.requests.map((q) => q.body as { run_id: string; ts: string });
@@ -147,11 +130,11 @@ describe('psq CLI', () => {
   });
 
   it('reads .env from the working directory; the process environment wins over it', async () => {
-    writeFileSync(join(dir, '.env'), 'HOSTS=203.0.113.5@from-file\nTESTS=mtu\nTESTPOINT=from-file\n');
+    writeFileSync(join(testDir(), '.env'), 'HOSTS=203.0.113.5@from-file\nTESTS=mtu\nTESTPOINT=from-file\n');
     const e = env();
     delete e['HOSTS'];
     delete e['TESTPOINT'];
-    const r = await runPsq(['plan'], { ...e, TESTS: 'clock' }, { cwd: dir });
+    const r = await runPsq(['plan'], { ...e, TESTS: 'clock' }, { cwd: testDir() });
     expect(r.exitCode).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([expect.objectContaining({ testpoint: 'from-file', category: 'clock', dest: { ip: '203.0.113.5', name: 'from-file' } })]);

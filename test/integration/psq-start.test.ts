@@ -1,9 +1,7 @@
 // `psq start` as a long-running process: roles come up, a round flows through, SIGTERM exits 0.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import type { MeasureJobData } from '../../src/jobs/measure-job.js';
 import { plan } from '../../src/plan/plan.js';
@@ -15,35 +13,21 @@ import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-se
 import { testConfig } from '../helpers/config.js';
 import { privateRedis } from '../helpers/private-redis.js';
 import { PSQ_BIN } from '../helpers/psq.js';
-import { deletePrefix, TEST_REDIS_URL, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL, testRedisOptions } from '../helpers/redis.js';
 import { pathWithStandin } from '../helpers/standin.js';
+import { eventually } from '../helpers/eventually.js';
+import { onCleanup, testDir, testPrefix } from '../helpers/test-context.js';
 
 const logger = createLogger({ level: 'silent' });
-let dir: string;
-let prefix: string;
 let archiver: ArchiverServer;
 let queues: QueueRegistry;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-start-'));
-  prefix = uniquePrefix();
   archiver = await startArchiverServer({ token: 'tok-start' });
-  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
+  onCleanup(() => archiver.close());
+  queues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
+  onCleanup(() => queues.close());
 });
-afterEach(async () => {
-  await queues.close();
-  await archiver.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('psq start', () => {
   it('stand-in: runs scheduler, measure and archive roles; a round is measured and delivered; SIGTERM exits 0', async () => {
@@ -55,9 +39,9 @@ describe('psq start', () => {
       ARCHIVE_URLS: archiver.url,
       AUTH_TOKEN: 'tok-start',
       REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      QUEUE_PREFIX: testPrefix(),
       TESTPOINT: 'tp-start',
-      DATA_DIR: join(dir, 'data'),
+      DATA_DIR: join(testDir(), 'data'),
       CRON_EXPRESSION: '*/5 * * * *',
       TZ: 'Europe/Oslo',
       DASHBOARD_PORT: '0',
@@ -66,12 +50,12 @@ describe('psq start', () => {
       DASHBOARD_PASSWORD: 'pw-start-77',
     };
     const auth = { authorization: `Basic ${Buffer.from('ops:pw-start-77').toString('base64')}` };
-    const child = execa(process.execPath, [PSQ_BIN, 'start'], { env, extendEnv: false, reject: false, cwd: dir });
+    const child = execa(process.execPath, [PSQ_BIN, 'start'], { env, extendEnv: false, reject: false, cwd: testDir() });
     const lines: Record<string, unknown>[] = [];
     child.stdout!.on('data', (chunk: Buffer) => {
       for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l));
     });
-    await waitFor(() => lines.some((l) => l['msg'] === 'psq started'), 20_000);
+    await eventually(() => lines.some((l) => l['msg'] === 'psq started'), { timeoutMs: 20_000 });
 
     // Right after start, before any job exists: the dashboard lists this stack's own queues, which
     // are in its configuration (not found by a discovery pass up to 30 s later).
@@ -86,7 +70,7 @@ describe('psq start', () => {
 
     // What a tick does, without waiting for the next 5-minute boundary.
     await fanOut(plan(cfg).specs, Date.now(), (n) => queues.get<MeasureJobData>(n), measureJobOptions(cfg));
-    await waitFor(() => archiver.distinctRecords() === 2, 20_000);
+    await eventually(() => archiver.distinctRecords() === 2, { timeoutMs: 20_000 });
 
     // The dashboard (default role set) reports Redis and the workers connected to each queue.
     const health = await fetch(healthz, { headers: auth });
@@ -108,11 +92,11 @@ describe('psq start', () => {
 
 describe('psq start, partial role sets', () => {
   it('archive role alone, no HOSTS and no ARCHIVE_URLS: stays up idle, SIGTERM exits 0', async () => {
-    const env = { PATH: process.env['PATH'] ?? '', REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: prefix, DATA_DIR: join(dir, 'data') };
-    const child = execa(process.execPath, [PSQ_BIN, 'start', 'archive'], { env, extendEnv: false, reject: false, cwd: dir });
+    const env = { PATH: process.env['PATH'] ?? '', REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: testPrefix(), DATA_DIR: join(testDir(), 'data') };
+    const child = execa(process.execPath, [PSQ_BIN, 'start', 'archive'], { env, extendEnv: false, reject: false, cwd: testDir() });
     let out = '';
     child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-    await waitFor(() => out.includes('psq started'), 20_000);
+    await eventually(() => out.includes('psq started'), { timeoutMs: 20_000 });
     await new Promise((r) => setTimeout(r, 1000));
     expect(child.exitCode).toBeNull(); // still running
     expect(out).toContain('nothing to deliver; it stays idle');
@@ -123,12 +107,12 @@ describe('psq start, partial role sets', () => {
   it('SIGTERM while Redis is gone: the process still ends (exit 1, said in the log) within SHUTDOWN_TIMEOUT_S + 5 s', async () => {
     const redis = await privateRedis();
     try {
-      const env = { PATH: process.env['PATH'] ?? '', REDIS_URL: redis.url, ARCHIVE_URLS: archiver.url, DATA_DIR: join(dir, 'data'), SHUTDOWN_TIMEOUT_S: '1' };
+      const env = { PATH: process.env['PATH'] ?? '', REDIS_URL: redis.url, ARCHIVE_URLS: archiver.url, DATA_DIR: join(testDir(), 'data'), SHUTDOWN_TIMEOUT_S: '1' };
       // No SIGKILL from execa 5 s after our SIGTERM: the test is about what psq does by itself.
-      const child = execa(process.execPath, [PSQ_BIN, 'start', 'archive'], { env, extendEnv: false, reject: false, cwd: dir, forceKillAfterDelay: false });
+      const child = execa(process.execPath, [PSQ_BIN, 'start', 'archive'], { env, extendEnv: false, reject: false, cwd: testDir(), forceKillAfterDelay: false });
       let out = '';
       child.stdout!.on('data', (b: Buffer) => (out += b.toString()));
-      await waitFor(() => out.includes('psq started'), 20_000);
+      await eventually(() => out.includes('psq started'), { timeoutMs: 20_000 });
       await redis.kill();
       const t = Date.now();
       child.kill('SIGTERM');

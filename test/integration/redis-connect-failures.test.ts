@@ -1,8 +1,6 @@
 // Issue 10.7: a wrong Redis password or an unreachable Redis. Every command gives up within 10 s
 // with one line saying what to fix (exit 2: the password or URL must change; exit 1: out of reach);
 // `psq start` keeps trying, one line per attempt with a growing delay, and connects once Redis is up.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,13 +9,14 @@ import { freePort } from '../helpers/ports.js';
 import { privateRedis, type PrivateRedis } from '../helpers/private-redis.js';
 import { PSQ_BIN, runPsq } from '../helpers/psq.js';
 import { pathWithStandin } from '../helpers/standin.js';
+import { eventually } from '../helpers/eventually.js';
+import { testDir } from '../helpers/test-context.js';
 
 const PASSWORD = 'right-pass-5e1c';
 const WRONG = 'wrong-pass-77aa';
 // A V8 stack frame as pino or Node print it: "    at fn (file:line:col)".
 const STACK_LINE = /^\s+at .+[(:]\d+/m;
 
-let dir: string;
 let redis: PrivateRedis;
 /**
  * Seconds `psq list-tests` takes here: starting node and compiling the sources (the same module graph)
@@ -26,7 +25,6 @@ let redis: PrivateRedis;
 let startupS = 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-redis-fail-'));
   redis = await privateRedis({ requirepass: PASSWORD });
   const t = Date.now();
   await runPsq(['list-tests'], { PATH: process.env['PATH'] ?? '' });
@@ -34,13 +32,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await redis?.destroy();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function env(redisUrl: string): Record<string, string> {
   return {
     PATH: pathWithStandin(),
-    HOME: dir,
+    HOME: testDir(),
     BACKEND: 'pscheduler',
     HOSTS: '192.0.2.10@alpha',
     TESTS: 'rtt',
@@ -48,7 +45,7 @@ function env(redisUrl: string): Record<string, string> {
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: 'psq-connect-fail',
     TESTPOINT: 'tp-connect',
-    DATA_DIR: join(dir, 'data'),
+    DATA_DIR: join(testDir(), 'data'),
   };
 }
 
@@ -58,7 +55,7 @@ describe('Redis refuses the password in REDIS_URL', () => {
   for (const argv of COMMANDS) {
     it(`psq ${argv.join(' ')} exits 2 within 10 s with one line naming the password problem, no stack trace`, async () => {
       const started = Date.now();
-      const r = await runPsq(argv, env(`redis://:${WRONG}@127.0.0.1:${redis.port}`), { cwd: dir, timeoutMs: 30_000 });
+      const r = await runPsq(argv, env(`redis://:${WRONG}@127.0.0.1:${redis.port}`), { cwd: testDir(), timeoutMs: 30_000 });
       const seconds = (Date.now() - started) / 1000;
       expect(r.exitCode, r.stderr).toBe(2);
       expect(seconds - startupS).toBeLessThan(10);
@@ -73,14 +70,14 @@ describe('Redis refuses the password in REDIS_URL', () => {
   }
 
   it('no password at all: exit 2 saying REDIS_URL needs one', async () => {
-    const r = await runPsq(['run-once'], env(`redis://127.0.0.1:${redis.port}`), { cwd: dir, timeoutMs: 30_000 });
+    const r = await runPsq(['run-once'], env(`redis://127.0.0.1:${redis.port}`), { cwd: testDir(), timeoutMs: 30_000 });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('requires a password and REDIS_URL has none');
     expect(r.stderr).not.toMatch(STACK_LINE);
   });
 
   it('a database number Redis refuses: exit 2 naming it, instead of carrying on in database 0', async () => {
-    const r = await runPsq(['run-once'], env(`redis://:${PASSWORD}@127.0.0.1:${redis.port}/999`), { cwd: dir, timeoutMs: 30_000 });
+    const r = await runPsq(['run-once'], env(`redis://:${PASSWORD}@127.0.0.1:${redis.port}/999`), { cwd: testDir(), timeoutMs: 30_000 });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('refused the database number in REDIS_URL');
     expect(r.stderr).not.toMatch(STACK_LINE);
@@ -93,7 +90,7 @@ describe('nothing listens on REDIS_URL', () => {
     it(`psq ${argv.join(' ')} exits 1 within 10 s with one line saying Redis is not reachable`, async () => {
       const port = await freePort();
       const started = Date.now();
-      const r = await runPsq(argv, env(`redis://127.0.0.1:${port}`), { cwd: dir, timeoutMs: 30_000 });
+      const r = await runPsq(argv, env(`redis://127.0.0.1:${port}`), { cwd: testDir(), timeoutMs: 30_000 });
       expect(r.exitCode, r.stderr).toBe(1);
       expect((Date.now() - started) / 1000 - startupS).toBeLessThan(10);
       const lines = r.stderr.split('\n').filter((l) => l.includes('is not reachable'));
@@ -110,7 +107,7 @@ describe('nothing listens on REDIS_URL', () => {
       env: env(`redis://127.0.0.1:${port}`),
       extendEnv: false,
       reject: false,
-      cwd: dir,
+      cwd: testDir(),
       all: true,
     });
     const out: string[] = [];
@@ -119,12 +116,12 @@ describe('nothing listens on REDIS_URL', () => {
     const waitingLines = () => text().split('\n').filter((l) => l.includes('is not reachable'));
     let server: ResultPromise | null = null;
     try {
-      await until(() => waitingLines().length >= 3, 30_000);
+      await eventually(() => waitingLines().length >= 3, { timeoutMs: 30_000 });
       server = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
         reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore',
       });
-      await until(() => redisAnswers({ host: '127.0.0.1', port }, 200), 10_000);
-      await until(() => text().includes('measure role started'), 60_000);
+      await eventually(() => redisAnswers({ host: '127.0.0.1', port }, 200), { timeoutMs: 10_000 });
+      await eventually(() => text().includes('measure role started'), { timeoutMs: 60_000 });
       const attempts = waitingLines().map((l) => JSON.parse(l) as { attempt: number; retryInMs: number; cause: string });
       expect(attempts.map((a) => a.attempt)).toEqual(attempts.map((_, i) => i + 1));
       for (let i = 1; i < attempts.length; i++) expect(attempts[i]!.retryInMs).toBeGreaterThanOrEqual(attempts[i - 1]!.retryInMs);
@@ -149,17 +146,17 @@ describe('psq start while Redis is out of reach', () => {
     const server = execa('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'ignore',
     });
-    const child = execa(process.execPath, [PSQ_BIN, 'start', 'measure'], { env: env(`redis://127.0.0.1:${port}`), extendEnv: false, reject: false, cwd: dir, all: true });
+    const child = execa(process.execPath, [PSQ_BIN, 'start', 'measure'], { env: env(`redis://127.0.0.1:${port}`), extendEnv: false, reject: false, cwd: testDir(), all: true });
     let text = '';
     child.all!.on('data', (b: Buffer) => {
       text += b.toString();
     });
     try {
-      await until(() => text.includes('measure role started'), 60_000);
+      await eventually(() => text.includes('measure role started'), { timeoutMs: 60_000 });
       const before = text.length;
       server.kill('SIGKILL');
       await server;
-      await until(() => text.slice(before).includes('reconnecting'), 30_000);
+      await eventually(() => text.slice(before).includes('reconnecting'), { timeoutMs: 30_000 });
       // Give BullMQ a few reconnect attempts (one per second at first).
       await new Promise((r) => setTimeout(r, 4000));
       const during = text.slice(before);
@@ -184,13 +181,13 @@ describe('psq start while Redis is out of reach', () => {
 
   it('SIGTERM while waiting for Redis exits 0 at once', async () => {
     const port = await freePort();
-    const child = execa(process.execPath, [PSQ_BIN, 'start', 'measure'], { env: env(`redis://127.0.0.1:${port}`), extendEnv: false, reject: false, cwd: dir, all: true });
+    const child = execa(process.execPath, [PSQ_BIN, 'start', 'measure'], { env: env(`redis://127.0.0.1:${port}`), extendEnv: false, reject: false, cwd: testDir(), all: true });
     let text = '';
     child.all!.on('data', (b: Buffer) => {
       text += b.toString();
     });
     try {
-      await until(() => text.includes('is not reachable'), 30_000);
+      await eventually(() => text.includes('is not reachable'), { timeoutMs: 30_000 });
       child.kill('SIGTERM');
       const r = await child;
       expect(r.exitCode).toBe(0);
@@ -200,11 +197,3 @@ describe('psq start while Redis is out of reach', () => {
     }
   });
 });
-
-async function until(pred: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

@@ -7,11 +7,9 @@
 // What matters is that the outage outlives the lock (as a 60 s outage outlives the default 30 s
 // lock); the mechanisms do not depend on the absolute times. A real 60 s outage against the default
 // lock, with `psq start measure archive` as a process, was run by hand with the same outcome.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import type { Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -28,21 +26,18 @@ import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-se
 import { testConfig } from '../helpers/config.js';
 import { privateRedis, type PrivateRedis } from '../helpers/private-redis.js';
 import { pathWithStandin, readStandinLog } from '../helpers/standin.js';
+import { eventually } from '../helpers/eventually.js';
+import { onCleanup, testDir } from '../helpers/test-context.js';
 
 const logger = createLogger({ level: process.env['PSQ_TEST_LOG'] ?? 'silent' });
 const savedEnv = { ...process.env };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(() => {
   process.env['PATH'] = pathWithStandin();
 });
 afterAll(() => {
   process.env = savedEnv;
-});
-afterEach(async () => {
-  for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  cleanups.length = 0;
 });
 
 async function redisPid(url: string): Promise<number> {
@@ -58,14 +53,6 @@ async function redisPid(url: string): Promise<number> {
   }
 }
 
-async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 interface Setup {
   readonly redis: PrivateRedis;
   readonly archiver: ArchiverServer;
@@ -75,21 +62,19 @@ interface Setup {
 }
 
 async function setUp(measureMs: number, concurrency: number): Promise<Setup> {
-  const dir = mkdtempSync(join(tmpdir(), 'psq-outage-'));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
-  const standinLog = join(dir, 'standin.log');
+  const standinLog = join(testDir(), 'standin.log');
   process.env['PSQ_STANDIN_LOG'] = standinLog;
   process.env['PSQ_STANDIN_MODE'] = `slow:${measureMs}`;
   const redis = await privateRedis({ appendfsync: 'always' });
-  cleanups.push(() => redis.destroy());
+  onCleanup(() => redis.destroy());
   const archiver = await startArchiverServer({ token: 'outage-token' });
-  cleanups.push(() => archiver.close());
+  onCleanup(() => archiver.close());
   const cfg = testConfig({
     TESTPOINT: 'tp-outage',
     HOSTS: '127.0.0.2@alpha 127.0.0.3@beta',
     TESTS: 'rtt latency',
     BACKEND: 'pscheduler',
-    DATA_DIR: join(dir, 'data'),
+    DATA_DIR: join(testDir(), 'data'),
     ARCHIVE_URLS: archiver.url,
     AUTH_TOKEN: 'outage-token',
     ARCHIVE_BACKOFF_MS: '200',
@@ -99,11 +84,11 @@ async function setUp(measureMs: number, concurrency: number): Promise<Setup> {
     STALLED_INTERVAL_MS: '1000',
   });
   const queues = new QueueRegistry(redisOptionsFromUrl(redis.url), 'psq-outage', logger);
-  cleanups.push(() => queues.close());
-  const measure: Role = await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend(cfg.pschedulerBin), logger, shutdownGraceMs: 2000 });
-  cleanups.push(() => measure.close());
+  onCleanup(() => queues.close());
+  const measure: Role = await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend(cfg.pschedulerBin, process.env), logger, shutdownGraceMs: 2000 });
+  onCleanup(() => measure.close());
   const archive: Role = await startArchiveRole({ config: cfg, queues, logger, shutdownGraceMs: 2000 });
-  cleanups.push(() => archive.close());
+  onCleanup(() => archive.close());
   return { redis, archiver, cfg, queues, standinLog };
 }
 
@@ -142,7 +127,7 @@ describe('Redis outage longer than the job lock during a round (stand-in pschedu
 
       const round = runOnce({ config: s.cfg, queues: s.queues, logger, specs: planned, archiveWaitMs: 30_000, pollMs: 100 });
       // Every measurement is running (the stand-in was started for each) before Redis goes away.
-      await waitUntil('all 4 measurements to start', () => readStandinLog(s.standinLog).length >= 4, 15_000);
+      await eventually(() => readStandinLog(s.standinLog).length >= 4, { timeoutMs: 15_000, what: 'all 4 measurements to start' });
       for (let i = 0; i < times; i++) {
         if (i > 0) await sleep(1500); // Redis back long enough for the stalled check to hand the jobs out again
         const pid = await redisPid(s.redis.url);
@@ -163,7 +148,7 @@ describe('Redis outage longer than the job lock during a round (stand-in pschedu
       // The stand-in ran each planned measurement exactly once.
       expect.soft(readStandinLog(s.standinLog)).toHaveLength(4);
       // One archiver record per planned measurement: the same run_id and the same ts for every delivery.
-      await waitUntil('4 records at the archiver', () => s.archiver.distinctRecords() >= 4, 20_000);
+      await eventually(() => s.archiver.distinctRecords() >= 4, { timeoutMs: 20_000, what: '4 records at the archiver' });
       await sleep(3000); // a late second delivery under another ts would show up here
       expect.soft(recordsByCategory(s.archiver)).toEqual({ rtt: 2, latency: 2 });
       expect.soft(summary.deliveries.filter((d) => d.state !== 'delivered')).toEqual([]);
@@ -185,7 +170,7 @@ describe('Redis outage longer than the job lock during a round (stand-in pschedu
     // Each answer trickles in over about 4 s, so every delivery is still in flight when Redis goes away.
     s.archiver.setDefaultMode({ slowBody: true, chunkDelayMs: 30 });
     const round = runOnce({ config: s.cfg, queues: s.queues, logger, specs: planned, archiveWaitMs: 30_000, pollMs: 100 });
-    await waitUntil('4 deliveries to reach the archiver', () => s.archiver.requests.length >= 4, 15_000);
+    await eventually(() => s.archiver.requests.length >= 4, { timeoutMs: 15_000, what: '4 deliveries to reach the archiver' });
     const pid = await redisPid(s.redis.url);
     process.kill(pid, 'SIGSTOP');
     await sleep(3000);

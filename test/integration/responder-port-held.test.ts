@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { holdsListeningPort } from '../../src/roles/port-holder.js';
 import { startResponderRole } from '../../src/roles/responder-role.js';
-import { freePort, waitUntil } from '../helpers/archive-harness.js';
+import { freePort } from '../helpers/archive-harness.js';
 import { isAlive, pidsWithArgs } from '../helpers/procs.js';
 import { PSQ_BIN } from '../helpers/psq.js';
+import { eventually } from '../helpers/eventually.js';
 
 const started: ResultPromise[] = [];
 afterEach(async () => {
@@ -34,7 +35,7 @@ function capturingLogger() {
 async function holdPort(port: number): Promise<{ pid: number; kill: () => Promise<unknown> }> {
   const holder = execa('iperf3', ['-s', '-B', '127.0.0.1', '-p', String(port)], { reject: false });
   started.push(holder);
-  await waitUntil(() => holdsListeningPort(holder.pid!, port), 5000, 'the holder to listen');
+  await eventually(() => holdsListeningPort(holder.pid!, port), { timeoutMs: 5000, what: 'the holder to listen' });
   // Not the ResultPromise itself: returning a thenable from an async function would wait for it to end.
   return { pid: holder.pid!, kill: () => (holder.kill('SIGKILL'), holder) };
 }
@@ -44,7 +45,7 @@ describe('responder and a port already in use (real iperf3)', () => {
     const port = await freePort();
     const holder = await holdPort(port);
     const { logger, lines } = capturingLogger();
-    const attempt = startResponderRole({ port, bind: '127.0.0.1', logger, restartDelayMs: 50, maxRestartDelayMs: 100 });
+    const attempt = startResponderRole({ port, bind: '127.0.0.1', logger, processEnv: process.env, restartDelayMs: 50, maxRestartDelayMs: 100 });
     await expect(attempt).rejects.toThrow(
       new RegExp(`port ${port} is already in use by pid ${holder.pid} \\(iperf3 -s -B 127\\.0\\.0\\.1 -p ${port}\\); stop it \\(kill ${holder.pid}\\)`),
     );
@@ -70,18 +71,18 @@ describe('responder and a port already in use (real iperf3)', () => {
   it('later: a port taken while the server was down is reported (with the pid) and retried slowly, then served again', async () => {
     const port = await freePort();
     const { logger, lines } = capturingLogger();
-    const role = await startResponderRole({ port, bind: '127.0.0.1', logger, restartDelayMs: 400, maxRestartDelayMs: 800 });
+    const role = await startResponderRole({ port, bind: '127.0.0.1', logger, processEnv: process.env, restartDelayMs: 400, maxRestartDelayMs: 800 });
     try {
       expect(lines.filter((l) => l.msg === 'iperf3 server started')).toHaveLength(1);
       process.kill(role.pid()!, 'SIGKILL');
       const holder = await holdPort(port); // within the 400 ms restart delay
-      await waitUntil(() => lines.some((l) => l.level === 50 && String(l.msg).includes(`port ${port} is already in use by pid ${holder.pid}`)), 5000, 'the error');
+      await eventually(() => lines.some((l) => l.level === 50 && String(l.msg).includes(`port ${port} is already in use by pid ${holder.pid}`)), { timeoutMs: 5000, what: 'the error' });
       await new Promise((r) => setTimeout(r, 1000));
       const startsWhileHeld = role.starts();
       expect(startsWhileHeld).toBeLessThanOrEqual(4); // 800 ms apart, not a tight loop
       expect(lines.filter((l) => l.msg === 'iperf3 server started')).toHaveLength(1);
       await holder.kill();
-      await waitUntil(() => lines.filter((l) => l.msg === 'iperf3 server started').length === 2, 5000, 'the server to come back');
+      await eventually(() => lines.filter((l) => l.msg === 'iperf3 server started').length === 2, { timeoutMs: 5000, what: 'the server to come back' });
     } finally {
       await role.close();
     }
@@ -96,11 +97,11 @@ describe('responder and a port already in use (real iperf3)', () => {
     });
     started.push(psq);
     const server = () => pidsWithArgs('iperf3', '-s', '-p', String(port));
-    await waitUntil(() => server().length === 1, 15_000, 'the responder\'s iperf3 server');
+    await eventually(() => server().length === 1, { timeoutMs: 15_000, what: 'the responder\'s iperf3 server' });
     psq.kill('SIGKILL');
     await psq;
     try {
-      await waitUntil(() => server().length === 0, 3000, 'the iperf3 server to die with its responder');
+      await eventually(() => server().length === 0, { timeoutMs: 3000, what: 'the iperf3 server to die with its responder' });
     } finally {
       for (const pid of server()) process.kill(pid, 'SIGKILL'); // only this test's port
     }

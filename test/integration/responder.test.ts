@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { startResponderRole } from '../../src/roles/responder-role.js';
+import { eventually } from '../helpers/eventually.js';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -30,12 +31,12 @@ const alive = (pid: number) => {
 describe('responder role (real iperf3 on loopback)', () => {
   it('answers throughput tests, comes back after being killed, and is gone after close', async () => {
     const port = await freePort();
-    const role = await startResponderRole({ port, bind: '127.0.0.1', logger, restartDelayMs: 100 });
+    const role = await startResponderRole({ port, bind: '127.0.0.1', logger, processEnv: process.env, restartDelayMs: 100 });
     try {
       expect(await throughputTo(port)).toBeGreaterThan(1e6);
       const firstPid = role.pid()!;
       process.kill(firstPid, 'SIGKILL');
-      for (let i = 0; i < 100 && (role.starts() < 2 || role.pid() === undefined); i++) await new Promise((r) => setTimeout(r, 50));
+      await eventually(() => role.starts() >= 2 && role.pid() !== undefined, { timeoutMs: 5000, what: 'the responder to restart iperf3' });
       expect(role.starts()).toBe(2);
       expect(role.pid()).not.toBe(firstPid);
       expect(await throughputTo(port)).toBeGreaterThan(1e6);
@@ -47,6 +48,6 @@ describe('responder role (real iperf3 on loopback)', () => {
   });
 
   it('a missing iperf3 is a clear start-up error', async () => {
-    await expect(startResponderRole({ port: 5999, bind: null, logger, iperf3Bin: '/nonexistent/iperf3' })).rejects.toThrow(/not found: the responder role needs iperf3/);
+    await expect(startResponderRole({ port: 5999, bind: null, logger, processEnv: process.env, iperf3Bin: '/nonexistent/iperf3' })).rejects.toThrow(/not found: the responder role needs iperf3/);
   });
 });

@@ -2,9 +2,6 @@
 // real loopback archiver answer 404 to every delivery; after the fix, plain retry-failed names the
 // stranded deliveries and the command that moves them, and --from delivers each exactly once to the
 // fixed URL. Real Redis, the stand-in pscheduler, the psq CLI as a child process.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
@@ -12,55 +9,44 @@ import { archiveBodyLimit } from '../../src/archive/archive-job-schema.js';
 import { movedJobs } from '../../src/operations/move-failed.js';
 import { archiveQueueName } from '../../src/queues/queue-names.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
-import { runPsq } from '../helpers/psq.js';
-import { deletePrefix, TEST_REDIS_URL, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
-import { pathWithStandin } from '../helpers/standin.js';
+import { psqEnv, runPsq } from '../helpers/psq.js';
+import { testRedisOptions } from '../helpers/redis.js';
+import { testDir, testPrefix } from '../helpers/test-context.js';
 
 const TOKEN = 'from-token-8c2e';
-let dir: string;
-let prefix: string;
 let archiver: ArchiverServer;
 /** The archiver's URL without its `/ps`: every POST there is a 404. */
 let wrongUrl: string;
 const queues: Queue[] = [];
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-from-'));
-  prefix = uniquePrefix();
   archiver = await startArchiverServer({ token: TOKEN });
   wrongUrl = archiver.url.replace(/\/ps$/, '');
 });
 afterEach(async () => {
   await Promise.all(queues.splice(0).map((q) => q.close()));
   await archiver.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
 });
 
-const env = (over: Record<string, string> = {}) => ({
-  PATH: pathWithStandin(),
-  HOME: dir,
+const env = (over: Record<string, string> = {}) => psqEnv({
   HOSTS: '192.0.2.10@alpha 192.0.2.20@beta',
   TESTS: 'rtt mtu',
   ARCHIVE_URLS: archiver.url,
   AUTH_TOKEN: TOKEN,
-  REDIS_URL: TEST_REDIS_URL,
-  QUEUE_PREFIX: prefix,
   TESTPOINT: 'tp-from',
-  DATA_DIR: join(dir, 'data'),
   ARCHIVE_BACKOFF_MS: '100',
   ...over,
 });
 
 function queue(name: string): Queue<ArchiveJobData> {
-  const q = new Queue<ArchiveJobData>(name, { connection: testRedisOptions(), prefix });
+  const q = new Queue<ArchiveJobData>(name, { connection: testRedisOptions(), prefix: testPrefix() });
   queues.push(q);
   return q;
 }
 
 /** One round against the wrong URL: 4 measurements, 4 deliveries rejected with 404. */
 async function roundWithWrongUrl(tests = 'rtt mtu'): Promise<void> {
-  const round = await runPsq(['run-once'], env({ ARCHIVE_URLS: wrongUrl, TESTS: tests }), { cwd: dir });
+  const round = await runPsq(['run-once'], env({ ARCHIVE_URLS: wrongUrl, TESTS: tests }), { cwd: testDir() });
   expect(round.exitCode, round.stdout + round.stderr).toBe(1);
   expect(round.stdout).toContain('404');
   expect(archiver.acceptedPosts()).toBe(0);
@@ -77,14 +63,14 @@ describe('psq retry-failed --from', { timeout: 180_000 }, () => {
 
     // Configuration fixed. Plain retry-failed cannot re-send them (no configured archiver serves
     // that queue, and the worker would send only to its own URL): it says so and what to run.
-    const plain = await runPsq(['retry-failed'], env(), { cwd: dir });
+    const plain = await runPsq(['retry-failed'], env(), { cwd: testDir() });
     expect(plain.exitCode, plain.stdout + plain.stderr).toBe(1);
     expect(plain.stdout).toContain(`4 failed deliveries in ${archiveQueueName(wrongUrl)} belong to ${wrongUrl}, which is not in ARCHIVE_URLS`);
     expect(plain.stdout).toContain(`psq retry-failed --from ${wrongUrl}`);
     expect(archiver.requests).toHaveLength(rejected);
     expect(await oldQueue.getFailedCount()).toBe(4);
 
-    const moved = await runPsq(['retry-failed', '--from', wrongUrl], env(), { cwd: dir });
+    const moved = await runPsq(['retry-failed', '--from', wrongUrl], env(), { cwd: testDir() });
     expect(moved.exitCode, moved.stdout + moved.stderr).toBe(0);
     expect(moved.stdout).toContain('4 failed deliveries moved onto 1 archivers (4 jobs added, 0 already there');
     expect(moved.stdout).toContain(`${archiver.url}  4 / 0 / 0`);
@@ -99,11 +85,11 @@ describe('psq retry-failed --from', { timeout: 180_000 }, () => {
     expect(new Set(delivered.map(key))).toEqual(new Set(archiver.requests.slice(0, rejected).map(key)));
 
     // Running it again adds nothing.
-    const again = await runPsq(['retry-failed', '--from', wrongUrl], env(), { cwd: dir });
+    const again = await runPsq(['retry-failed', '--from', wrongUrl], env(), { cwd: testDir() });
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain('0 failed deliveries moved');
     expect(archiver.requests).toHaveLength(rejected + 4);
-    const quiet = await runPsq(['retry-failed'], env(), { cwd: dir });
+    const quiet = await runPsq(['retry-failed'], env(), { cwd: testDir() });
     expect(quiet.exitCode, quiet.stdout).toBe(0);
     expect(quiet.stdout).not.toContain('--from');
   });
@@ -122,7 +108,7 @@ describe('psq retry-failed --from', { timeout: 180_000 }, () => {
       for (const copy of r.jobs) await target.add(copy.name, copy.data, copy.opts);
     }
 
-    const moved = await runPsq(['retry-failed', '--from', wrongUrl], env(), { cwd: dir });
+    const moved = await runPsq(['retry-failed', '--from', wrongUrl], env(), { cwd: testDir() });
     expect(moved.exitCode, moved.stdout + moved.stderr).toBe(0);
     expect(moved.stdout).toContain('4 failed deliveries moved onto 1 archivers (2 jobs added, 2 already there from an earlier run)');
     expect(moved.stdout).toContain(`${archiver.url}  4 / 0 / 0`);
@@ -139,7 +125,7 @@ describe('psq retry-failed --from', { timeout: 180_000 }, () => {
     try {
       const both = env({ ARCHIVE_URLS: `${archiver.url},${other.url}` });
       const oldQueue = queue(archiveQueueName(wrongUrl));
-      const r = await runPsq(['retry-failed', '--from', wrongUrl, '--category', 'mtu', '--enqueue-only'], both, { cwd: dir });
+      const r = await runPsq(['retry-failed', '--from', wrongUrl, '--category', 'mtu', '--enqueue-only'], both, { cwd: testDir() });
       expect(r.exitCode, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).toContain('2 failed deliveries moved onto 2 archivers (4 jobs added');
       expect(r.stdout).toContain('4 deliveries enqueued for the running archive workers');
@@ -160,14 +146,14 @@ describe('psq retry-failed --from', { timeout: 180_000 }, () => {
   it('refuses while an archive worker still serves the old queue (a psq not restarted since the fix, or another configuration)', async () => {
     await roundWithWrongUrl('mtu');
     const oldName = archiveQueueName(wrongUrl);
-    const stale = new Worker(oldName, async () => ({}), { connection: testRedisOptions(), prefix });
+    const stale = new Worker(oldName, async () => ({}), { connection: testRedisOptions(), prefix: testPrefix() });
     try {
       await stale.waitUntilReady();
-      const r = await runPsq(['retry-failed', '--from', wrongUrl], env(), { cwd: dir });
+      const r = await runPsq(['retry-failed', '--from', wrongUrl], env(), { cwd: testDir() });
       expect(r.exitCode).toBe(2);
       expect(r.stderr).toContain(`--from ${wrongUrl}: 1 archive workers still serve its queue ${oldName}`);
       expect(await queue(oldName).getFailedCount()).toBe(2);
-      const plain = await runPsq(['retry-failed'], env(), { cwd: dir });
+      const plain = await runPsq(['retry-failed'], env(), { cwd: testDir() });
       expect(plain.exitCode, plain.stdout + plain.stderr).toBe(0);
       expect(plain.stdout).toContain(`2 failed deliveries in ${oldName} (${wrongUrl}, not in ARCHIVE_URLS here) are left alone: 1 archive workers elsewhere serve that queue`);
     } finally {
@@ -177,11 +163,11 @@ describe('psq retry-failed --from', { timeout: 180_000 }, () => {
   });
 
   it('refuses an archiver that is still configured, saying why, and moves nothing', async () => {
-    const r = await runPsq(['retry-failed', '--from', `${archiver.url}/`], env(), { cwd: dir });
+    const r = await runPsq(['retry-failed', '--from', `${archiver.url}/`], env(), { cwd: testDir() });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`--from ${archiver.url}: this archiver is still in ARCHIVE_URLS`);
     expect(r.stderr).toContain('plain `psq retry-failed`');
-    const bad = await runPsq(['retry-failed', '--from', 'not a url'], env(), { cwd: dir });
+    const bad = await runPsq(['retry-failed', '--from', 'not a url'], env(), { cwd: testDir() });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain('--from not a url: expected an absolute http:// or https:// URL');
   });

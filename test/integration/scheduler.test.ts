@@ -11,30 +11,28 @@ import { planHash, schedulerIdFor, syncSchedulers, type RoundSchedule, type Tick
 import type { Role } from '../../src/roles/role.js';
 import { startSchedulerRole } from '../../src/roles/scheduler-role.js';
 import { testConfig } from '../helpers/config.js';
-import { deletePrefix, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
+import { testRedisOptions } from '../helpers/redis.js';
+import { testPrefix } from '../helpers/test-context.js';
 
 const logger = createLogger({ level: 'silent' });
 const cfg = testConfig({ TESTPOINT: 'tp-a', HOSTS: '192.0.2.10@alpha 192.0.2.20@beta', TESTS: 'rtt throughput', MEASURE_RETRY_DELAY_MS: '10' });
 const specs = plan(cfg).specs; // 2 hosts × (rtt + throughput fwd/rev) = 6
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let prefix: string;
 let registries: QueueRegistry[];
 let roles: Role[];
 
 beforeEach(() => {
-  prefix = uniquePrefix();
   registries = [];
   roles = [];
 });
 afterEach(async () => {
   for (const r of roles) await r.close();
   for (const q of registries) await q.close();
-  await deletePrefix(prefix);
 });
 
 function registry(): QueueRegistry {
-  const r = new QueueRegistry(testRedisOptions(), prefix, logger);
+  const r = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
   registries.push(r);
   return r;
 }

@@ -5,14 +5,12 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
 import { Job, type Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ArchiveJobData } from '../../src/jobs/archive-job.js';
 import { archiveJobOptions } from '../../src/jobs/archive-job.js';
 import type { Config } from '../../src/config/config.js';
-import { createLogger } from '../../src/logger.js';
 import { archiveQueueName } from '../../src/queues/queue-names.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { startArchiveRole } from '../../src/roles/archive-role.js';
@@ -21,24 +19,20 @@ import type { Role } from '../../src/roles/role.js';
 import { waitForDeliveries } from '../../src/operations/wait-for-deliveries.js';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
 import { testConfig } from '../helpers/config.js';
-import { deletePrefix, TEST_REDIS_URL, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL, testRedisOptions } from '../helpers/redis.js';
+import { onCleanup, testPrefix } from '../helpers/test-context.js';
+import { eventually } from '../helpers/eventually.js';
+import { capturedLogger } from '../helpers/captured-logger.js';
 
 const TOKEN = 'tok-Zq9x-never-log-me-7f3a';
 /** The token's start: what a clipped echo would leave of it. */
 const TOKEN_HEAD = TOKEN.slice(0, 8);
 
-let prefix: string;
 let queues: QueueRegistry;
 let lines: string[];
-const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeEach(() => {
-  prefix = uniquePrefix();
   lines = [];
-});
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()!().catch((err: unknown) => console.error('cleanup failed', err));
-  await deletePrefix(prefix);
 });
 
 /** A TCP listener that records every connection and byte sent to it, and never answers. */
@@ -54,7 +48,7 @@ async function startAttacker(): Promise<{ url: string; port: number; connections
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  onCleanup(() => new Promise<void>((resolve) => server.close(() => resolve())));
   return { url: `http://127.0.0.1:${port}`, port, connections: () => connections, received: () => Buffer.concat(chunks).toString('latin1') };
 }
 
@@ -76,7 +70,7 @@ async function startEchoArchiver(status: number, padTo = 0): Promise<{ url: stri
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  cleanups.push(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
+  onCleanup(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
   return { url: `http://127.0.0.1:${port}/ps`, seen, bodies };
 }
 
@@ -90,17 +84,11 @@ async function startRole(archiverUrl: string, env: Record<string, string> = {}):
     ARCHIVE_TIMEOUT_MS: '2000',
     ...env,
   });
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  const logger = createLogger({ level: 'debug', destination });
-  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
-  cleanups.push(() => queues.close());
+  const logger = capturedLogger(lines);
+  queues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
+  onCleanup(() => queues.close());
   const role: Role = await startArchiveRole({ config, queues, logger, shutdownGraceMs: 2000 });
-  cleanups.push(() => role.close());
+  onCleanup(() => role.close());
   return { config, queue: queues.get<ArchiveJobData>(archiveQueueName(archiverUrl)) };
 }
 
@@ -124,16 +112,11 @@ function jobData(url: string, body: Partial<ArchiveJobData['body']> = {}): Archi
 }
 
 async function finished(queue: Queue<ArchiveJobData>, id: string, timeoutMs = 15_000): Promise<Job<ArchiveJobData>> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const state = await queue.getJobState(id);
-    if (state === 'completed' || state === 'failed') {
-      const job = await Job.fromId<ArchiveJobData>(queue, id);
-      if (job) return job;
-    }
-    if (Date.now() > until) throw new Error(`job ${id} still ${state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  let state = '';
+  return eventually(async () => {
+    state = await queue.getJobState(id);
+    return (state === 'completed' || state === 'failed') && (await Job.fromId<ArchiveJobData>(queue, id));
+  }, { timeoutMs, intervalMs: 25, what: () => `job ${id} to finish (still ${state})` });
 }
 
 async function addRaw(queue: Queue<ArchiveJobData>, config: Config, data: unknown, name = 'deliver'): Promise<Job<ArchiveJobData>> {
@@ -144,7 +127,7 @@ async function addRaw(queue: Queue<ArchiveJobData>, config: Config, data: unknow
 async function rawHash(queue: Queue<ArchiveJobData>, id: string): Promise<Record<string, string>> {
   const client = new Redis(TEST_REDIS_URL);
   try {
-    return await client.hgetall(`${prefix}:${queue.name}:${id}`);
+    return await client.hgetall(`${testPrefix()}:${queue.name}:${id}`);
   } finally {
     client.disconnect();
   }
@@ -153,7 +136,7 @@ async function rawHash(queue: Queue<ArchiveJobData>, id: string): Promise<Record
 describe('the token goes only to the archiver the queue belongs to', () => {
   it('jobs naming another archiver (plain, user:pw@, host@host, other case) are refused at once; the attacker receives nothing', async () => {
     const legit: ArchiverServer = await startArchiverServer({ token: TOKEN });
-    cleanups.push(() => legit.close());
+    onCleanup(() => legit.close());
     const attacker = await startAttacker();
     const { config, queue } = await startRole(legit.url);
     const legitHostPort = new URL(legit.url).host;
@@ -198,7 +181,7 @@ describe('the token goes only to the archiver the queue belongs to', () => {
 describe('every archive job is checked by the worker that runs it', () => {
   it('null, a string, no body, CRLF in run_id, an unknown category: each fails after exactly 1 attempt, named, nothing sent', async () => {
     const legit = await startArchiverServer({ token: TOKEN });
-    cleanups.push(() => legit.close());
+    onCleanup(() => legit.close());
     const { config, queue } = await startRole(legit.url);
     const good = jobData(legit.url);
     const cases: [string, unknown, string][] = [
@@ -220,13 +203,12 @@ describe('every archive job is checked by the worker that runs it', () => {
 
   it('a refused job with odd data and no attempts left reaches the failed handler, which logs it without throwing', async () => {
     const legit = await startArchiverServer({ token: TOKEN });
-    cleanups.push(() => legit.close());
+    onCleanup(() => legit.close());
     const { queue } = await startRole(legit.url);
     const job = await queue.add('odd', null as unknown as ArchiveJobData, { attempts: 1 });
     await finished(queue, job.id!);
     const logged = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.jobId === job.id && String(l.msg).startsWith('delivery failed for good'));
-    const until = Date.now() + 5000;
-    while (logged() === undefined && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+    await eventually(logged, { timeoutMs: 5000, intervalMs: 25, what: 'the "delivery failed for good" log line' });
     expect(logged()).toMatchObject({ queue: queue.name, url: legit.url });
     expect(String(logged()?.msg)).toContain('psq retry-failed');
     expect(lines.filter((l) => l.includes('"worker error"'))).toEqual([]);
@@ -237,7 +219,7 @@ describe('every archive job is checked by the worker that runs it', () => {
 describe('the POST body is bounded', () => {
   it('a job with a 2 MB result (MAX_RESULT_BYTES 1 MiB) is refused, named, and never sent', async () => {
     const legit = await startArchiverServer({ token: TOKEN });
-    cleanups.push(() => legit.close());
+    onCleanup(() => legit.close());
     const { config, queue } = await startRole(legit.url, { MAX_RESULT_BYTES: String(1024 * 1024) });
     const job = await addRaw(queue, config, jobData(legit.url, { raw: { schema: 1, succeeded: true, output: 'x'.repeat(2 * 1024 * 1024) } }));
     expect(await job.getState()).toBe('failed');

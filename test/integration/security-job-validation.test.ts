@@ -1,11 +1,9 @@
 // Issue 9.5 (measure and tick jobs): every job is validated by the worker that runs it. Forged jobs
 // are added straight to the real queues on a real Redis, as anyone with Redis or dashboard access
 // could; real measure and scheduler workers take them, with the STAND-IN pscheduler first on PATH.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Job, Queue } from 'bullmq';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { MeasureJobData } from '../../src/jobs/measure-job.js';
@@ -19,39 +17,24 @@ import { startMeasureRole } from '../../src/roles/measure-role.js';
 import type { Role } from '../../src/roles/role.js';
 import { startSchedulerRole } from '../../src/roles/scheduler-role.js';
 import { testConfig } from '../helpers/config.js';
-import { deletePrefix, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
-import { pathWithStandin, readStandinLog } from '../helpers/standin.js';
+import { testRedisOptions } from '../helpers/redis.js';
+import { readStandinLog, standinInThisProcess } from '../helpers/standin.js';
+import { testDir, testPrefix } from '../helpers/test-context.js';
 
 const logger = createLogger({ level: 'silent' });
-const savedEnv = { ...process.env };
+const standinLog = standinInThisProcess();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-let dir: string;
-let prefix: string;
 let queues: QueueRegistry;
 let roles: Role[];
-let standinLog: string;
 
-beforeAll(() => {
-  process.env['PATH'] = pathWithStandin();
-});
-afterAll(() => {
-  process.env = savedEnv;
-});
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-validate-'));
-  prefix = uniquePrefix();
-  standinLog = join(dir, 'standin.log');
-  process.env['PSQ_STANDIN_LOG'] = standinLog;
-  delete process.env['PSQ_STANDIN_MODE'];
-  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
+  queues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
   roles = [];
 });
 afterEach(async () => {
   for (const r of roles) await r.close();
   await queues.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function config(env: Record<string, string> = {}): Config {
@@ -60,7 +43,7 @@ function config(env: Record<string, string> = {}): Config {
     HOSTS: '192.0.2.10@alpha',
     TESTS: 'rtt throughput',
     REVERSE: 'false',
-    DATA_DIR: join(dir, 'data'),
+    DATA_DIR: join(testDir(), 'data'),
     ARCHIVE_URLS: 'http://127.0.0.1:9/ps',
     MEASURE_RETRY_DELAY_MS: '10',
     ...env,
@@ -68,7 +51,7 @@ function config(env: Record<string, string> = {}): Config {
 }
 
 async function startMeasure(cfg: Config): Promise<void> {
-  roles.push(await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend(cfg.pschedulerBin), logger, shutdownGraceMs: 5000 }));
+  roles.push(await startMeasureRole({ config: cfg, queues, backend: createPschedulerBackend(cfg.pschedulerBin, process.env), logger, shutdownGraceMs: 5000 }));
 }
 
 /** Waits (bounded) until the job has failed or completed; returns it re-read. */
@@ -103,7 +86,7 @@ describe('measure jobs are validated against the queue they were taken from', ()
     await queue.add('forged', { spec: specOf(cfg, 'throughput'), slotMs: 1 }, { jobId: 'forged-throughput', attempts: 3 });
     const reason = await expectRefusedOnce(queue as Queue<unknown>, 'forged-throughput', /spec\.category "throughput" does not belong on queue measure-tp-v/);
     expect(reason).toContain('throughput-tp-v');
-    expect(readStandinLog(standinLog)).toEqual([]);
+    expect(readStandinLog(standinLog())).toEqual([]);
   });
 
   it('stand-in: a light (rtt) job added to throughput-<tp> is refused too', async () => {
@@ -112,7 +95,7 @@ describe('measure jobs are validated against the queue they were taken from', ()
     const queue = queues.get<MeasureJobData>(throughputQueueName('tp-v'));
     await queue.add('forged', { spec: specOf(cfg, 'rtt'), slotMs: 1 }, { jobId: 'forged-rtt', attempts: 3 });
     await expectRefusedOnce(queue as Queue<unknown>, 'forged-rtt', /spec\.category "rtt" does not belong on queue throughput-tp-v/);
-    expect(readStandinLog(standinLog)).toEqual([]);
+    expect(readStandinLog(standinLog())).toEqual([]);
   });
 
   it('stand-in: a well-formed job to a destination or with arguments outside this testpoint\'s plan is refused; nothing runs', async () => {
@@ -125,11 +108,11 @@ describe('measure jobs are validated against the queue they were taken from', ()
     await expectRefusedOnce(queue as Queue<unknown>, 'forged-dest', /spec\.dest elsewhere \(192\.0\.2\.77\) is not a destination in this testpoint's HOSTS/);
     await queue.add('forged', { spec: { ...rtt, args: ['--count', '500'] }, slotMs: 1 }, { jobId: 'forged-args', attempts: 3 });
     await expectRefusedOnce(queue as Queue<unknown>, 'forged-args', /is not in this testpoint's plan/);
-    expect(readStandinLog(standinLog)).toEqual([]);
+    expect(readStandinLog(standinLog())).toEqual([]);
     // The planned spec itself still runs.
     await queue.add('planned', { spec: rtt, slotMs: 1 }, { jobId: 'planned-rtt', attempts: 1 });
     expect(await (await settled(queue as Queue<unknown>, 'planned-rtt')).getState()).toBe('completed');
-    expect(readStandinLog(standinLog)).toHaveLength(1);
+    expect(readStandinLog(standinLog())).toHaveLength(1);
   });
 
   it('stand-in: odd data is refused with a named, clipped reason, never a TypeError, and nothing runs', async () => {
@@ -150,7 +133,7 @@ describe('measure jobs are validated against the queue they were taken from', ()
     ];
     for (const [id, data] of cases) await queue.add('forged', data, { jobId: id, attempts: 3 });
     for (const [id, , reason] of cases) await expectRefusedOnce(queue, id, reason);
-    expect(readStandinLog(standinLog)).toEqual([]);
+    expect(readStandinLog(standinLog())).toEqual([]);
   });
 });
 
@@ -162,7 +145,7 @@ describe('measure and tick job data are bounded in size', () => {
     // Valid in every field it is checked for; the megabyte rides in a field nobody reads.
     await queue.add('big', { spec: specOf(cfg, 'rtt'), slotMs: 1, padding: 'x'.repeat(1024 * 1024) }, { jobId: 'one-mb', attempts: 3 });
     await expectRefusedOnce(queue, 'one-mb', /job data is 10\d{5} bytes, over the 65536-byte limit/);
-    expect(readStandinLog(standinLog)).toEqual([]);
+    expect(readStandinLog(standinLog())).toEqual([]);
   });
 });
 
@@ -215,7 +198,7 @@ describe('schedule ticks are validated: a tick fans out only its scheduler\'s ow
 
   it('schedulers of two testpoints sharing the schedule queue each fan out only their own rounds (ticks handed to their owner)', async () => {
     const everySecond = (cfg: Config): RoundSchedule => ({ testpoint: cfg.testpoint, pattern: '* * * * * *', tz: 'UTC', specs: plan(cfg).specs });
-    const otherQueues = new QueueRegistry(testRedisOptions(), prefix, logger);
+    const otherQueues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
     try {
       roles.push(await startSchedulerRole({ config: cfgA, schedules: [everySecond(cfgA)], queues, logger }));
       roles.push(await startSchedulerRole({ config: cfgB, schedules: [everySecond(cfgB)], queues: otherQueues, logger }));

@@ -1,11 +1,10 @@
 // Issue 9.6: MAX_RESULT_BYTES. A result over it stays on disk under its normal name, the measurement
 // fails saying so, and nothing of that size enters Redis: no archive job carries it. The STAND-IN
 // pscheduler writes a padded result (mode big:<bytes>); the direct backend runs the real ping.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createBackend } from '../../src/measure/create-backend.js';
@@ -17,45 +16,28 @@ import { startMeasureRole } from '../../src/roles/measure-role.js';
 import type { Role } from '../../src/roles/role.js';
 import { runOnce } from '../../src/operations/run-once.js';
 import { testConfig } from '../helpers/config.js';
-import { deletePrefix, keysWithPrefix, TEST_REDIS_URL, testRedisOptions, uniquePrefix } from '../helpers/redis.js';
-import { pathWithStandin, readStandinLog } from '../helpers/standin.js';
+import { keysWithPrefix, TEST_REDIS_URL, testRedisOptions } from '../helpers/redis.js';
+import { readStandinLog, standinInThisProcess } from '../helpers/standin.js';
+import { onCleanup, testDir, testPrefix } from '../helpers/test-context.js';
 
 const logger = createLogger({ level: 'silent' });
-const savedEnv = { ...process.env };
+const standinLog = standinInThisProcess();
 const ARCHIVER = 'http://127.0.0.1:9/ps';
 
-let dir: string;
-let prefix: string;
 let queues: QueueRegistry;
 let role: Role | null;
-let standinLog: string;
 
-beforeAll(() => {
-  process.env['PATH'] = pathWithStandin();
-});
-afterAll(() => {
-  process.env = savedEnv;
-});
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-size-'));
-  prefix = uniquePrefix();
-  standinLog = join(dir, 'standin.log');
-  process.env['PSQ_STANDIN_LOG'] = standinLog;
-  delete process.env['PSQ_STANDIN_MODE'];
-  queues = new QueueRegistry(testRedisOptions(), prefix, logger);
+  queues = new QueueRegistry(testRedisOptions(), testPrefix(), logger);
+  onCleanup(() => queues.close());
   role = null;
-});
-afterEach(async () => {
-  await role?.close();
-  await queues.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
+  onCleanup(() => role?.close());
 });
 
 function config(env: Record<string, string>): Config {
   return testConfig({
     TESTPOINT: 'tp-size',
-    DATA_DIR: join(dir, 'data'),
+    DATA_DIR: join(testDir(), 'data'),
     ARCHIVE_URLS: ARCHIVER,
     MEASURE_ATTEMPTS: '2',
     MEASURE_RETRY_DELAY_MS: '10',
@@ -63,13 +45,13 @@ function config(env: Record<string, string>): Config {
   });
 }
 
-async function round(cfg: Config, backend = createPschedulerBackend(cfg.pschedulerBin)) {
+async function round(cfg: Config, backend = createPschedulerBackend(cfg.pschedulerBin, process.env)) {
   role = await startMeasureRole({ config: cfg, queues, backend, logger, shutdownGraceMs: 5000 });
   return runOnce({ config: cfg, queues, logger, specs: plan(cfg).specs, archiveWaitMs: 0, pollMs: 50 });
 }
 
 const resultFiles = (category: string) => {
-  const d = join(dir, 'data', category);
+  const d = join(testDir(), 'data', category);
   return existsSync(d) ? readdirSync(d).filter((f) => f.endsWith('.json')).map((f) => join(d, f)) : [];
 };
 
@@ -78,7 +60,7 @@ async function largestRedisValue(): Promise<number> {
   const client = new Redis(TEST_REDIS_URL);
   try {
     let largest = 0;
-    for (const key of await keysWithPrefix(prefix)) largest = Math.max(largest, Number(await client.memory('USAGE', key)) || 0);
+    for (const key of await keysWithPrefix(testPrefix())) largest = Math.max(largest, Number(await client.memory('USAGE', key)) || 0);
     return largest;
   } finally {
     client.disconnect();
@@ -110,7 +92,7 @@ describe('MAX_RESULT_BYTES', () => {
       state: 'failed',
       reason: `result is ${bytes} bytes, over MAX_RESULT_BYTES=4096; kept at ${file}, not archived`,
     });
-    expect(readStandinLog(standinLog)).toHaveLength(1);
+    expect(readStandinLog(standinLog())).toHaveLength(1);
     await expectNoArchiveJobs();
     expect(await largestRedisValue()).toBeLessThan(16 * 1024);
   });

@@ -2,15 +2,15 @@
 // ping, iperf3, traceroute and tracepath sit first on PATH; each writes its environment to a file
 // and then runs the real program (the pscheduler stand-in for pscheduler), so `psq run-once` goes
 // through the real measure path (and the direct backend's iperf3 responder) with both backends.
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execaSync } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.js';
 import { runPsq } from '../helpers/psq.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
 import { STANDIN_BIN_DIR } from '../helpers/standin.js';
+import { testDir, testPrefix } from '../helpers/test-context.js';
 
 /** Secrets by name and a value that must never show up in a tool's environment. */
 const SECRETS = {
@@ -22,16 +22,12 @@ const SECRETS = {
   Z_SECRET: 'leak-z-secret-41f8',
 };
 
-let dir: string;
 let bin: string;
 let dumps: string;
-let prefix: string;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-toolenv-'));
-  bin = join(dir, 'bin');
-  dumps = join(dir, 'dumps');
-  prefix = uniquePrefix();
+  bin = join(testDir(), 'bin');
+  dumps = join(testDir(), 'dumps');
   execaSync('mkdir', ['-p', bin, dumps]);
   const real = (name: string) => execaSync('sh', ['-c', `command -v ${name}`]).stdout.trim();
   // The dump directory is written into each script (the scrubbed environment could not carry it);
@@ -43,10 +39,6 @@ beforeEach(() => {
   };
   dumper('pscheduler', [process.execPath, join(STANDIN_BIN_DIR, 'pscheduler')]);
   for (const tool of ['ping', 'iperf3', 'traceroute', 'tracepath']) dumper(tool, [real(tool)]);
-});
-afterEach(async () => {
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Each tool start: its name and environment. */
@@ -60,7 +52,7 @@ function readDump(): { tool: string; env: Record<string, string> }[] {
 
 const ordinary = () => ({
   PATH: `${bin}${delimiter}${process.env['PATH'] ?? ''}`,
-  HOME: dir,
+  HOME: testDir(),
   LANG: 'C.UTF-8',
   TZ: 'Europe/Oslo',
 });
@@ -69,8 +61,8 @@ const settings = (backend: 'pscheduler' | 'direct', iperf3Port: number) => ({
   BACKEND: backend,
   HOSTS: '127.0.0.1@loopback',
   TESTPOINT: 'tp-env',
-  QUEUE_PREFIX: prefix,
-  DATA_DIR: join(dir, 'data'),
+  QUEUE_PREFIX: testPrefix(),
+  DATA_DIR: join(testDir(), 'data'),
   ARCHIVE_URLS: '',
   DASHBOARD_USER: 'admin',
   TESTS: backend === 'direct' ? 'rtt throughput trace mtu' : 'rtt throughput',
@@ -90,7 +82,7 @@ describe('tools get a scrubbed environment (stand-in dumpers on PATH)', () => {
     for (const from of ['process environment', 'env-file'] as const) {
       it(`stand-in ${backend} backend, secrets in the ${from}: no secret reaches any tool; PATH, HOME, LANG, TZ do`, async () => {
         const port = await freePort();
-        const envFile = join(dir, 'psq.env');
+        const envFile = join(testDir(), 'psq.env');
         const processEnv: Record<string, string> = { ...ordinary() };
         if (from === 'env-file') {
           writeFileSync(envFile, envFileText({ ...settings(backend, port), ...SECRETS }));
@@ -98,7 +90,7 @@ describe('tools get a scrubbed environment (stand-in dumpers on PATH)', () => {
           writeFileSync(envFile, envFileText(settings(backend, port)));
           Object.assign(processEnv, SECRETS);
         }
-        const r = await runPsq(['run-once', '--env-file', envFile, '--archive-wait', '0'], processEnv, { cwd: dir, timeoutMs: 90_000 });
+        const r = await runPsq(['run-once', '--env-file', envFile, '--archive-wait', '0'], processEnv, { cwd: testDir(), timeoutMs: 90_000 });
         expect(r.exitCode, r.stdout + r.stderr).toBe(0);
 
         const starts = readDump();
@@ -112,7 +104,7 @@ describe('tools get a scrubbed environment (stand-in dumpers on PATH)', () => {
           for (const value of Object.values(SECRETS).filter((v) => v !== TEST_REDIS_URL)) expect(all, tool).not.toContain(value);
           expect(all, tool).not.toContain('DASHBOARD_USER');
           expect(env['PATH'], tool).toBe(processEnv['PATH']);
-          expect(env['HOME'], tool).toBe(dir);
+          expect(env['HOME'], tool).toBe(testDir());
           expect(env['LANG'], tool).toBe('C.UTF-8');
           expect(env['TZ'], tool).toBe('Europe/Oslo');
         }

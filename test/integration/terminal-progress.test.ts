@@ -1,48 +1,31 @@
 // Issue 10.11: at a terminal, run-once, replay and retry-failed show a live progress line and readable
 // log lines; without a terminal (or with LOG_FORMAT=json) stderr stays JSON lines. The terminal is a real
 // pseudo-terminal made by script(1).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { startArchiverServer, type ArchiverServer } from '../helpers/archiver-server.js';
-import { PSQ_BIN, runPsq } from '../helpers/psq.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
-import { pathWithStandin } from '../helpers/standin.js';
+import { PSQ_BIN, psqEnv, runPsq } from '../helpers/psq.js';
+import { onCleanup, testDir } from '../helpers/test-context.js';
 
 const TOKEN = 'tok-terminal-3c9a';
 const READABLE = /^\d\d:\d\d:\d\d (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) \S/;
-let dir: string;
-let prefix: string;
 let archiver: ArchiverServer;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-tty-'));
-  prefix = uniquePrefix();
   archiver = await startArchiverServer({ token: TOKEN });
-});
-afterEach(async () => {
-  await archiver.close();
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
+  onCleanup(() => archiver.close());
 });
 
 function env(over: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: pathWithStandin(),
-    HOME: dir,
+  return psqEnv({
     BACKEND: 'pscheduler',
     HOSTS: '192.0.2.10@alpha 192.0.2.11@beta',
     TESTS: 'rtt mtu',
     ARCHIVE_URLS: archiver.url,
     AUTH_TOKEN: TOKEN,
-    REDIS_URL: TEST_REDIS_URL,
-    QUEUE_PREFIX: prefix,
     TESTPOINT: 'tp-tty',
-    DATA_DIR: join(dir, 'data'),
     ...over,
-  };
+  });
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -50,7 +33,7 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /** psq run under script(1): stdout and stderr are a pseudo-terminal; returns what the terminal showed. */
 async function atTerminal(args: string[], environment: Record<string, string>): Promise<{ exitCode: number | undefined; screen: string; lines: string[] }> {
   const command = [process.execPath, PSQ_BIN, ...args].map(quote).join(' ');
-  const r = await execa('script', ['-qfec', command, '/dev/null'], { env: environment, extendEnv: false, reject: false, cwd: dir, timeout: 120_000 });
+  const r = await execa('script', ['-qfec', command, '/dev/null'], { env: environment, extendEnv: false, reject: false, cwd: testDir(), timeout: 120_000 });
   const screen = String(r.stdout);
   // Each \r (the status line being redrawn) or newline starts a new piece; the clear-line code goes.
   const lines = screen.replace(/\x1b\[2K/g, '').split(/\r\n|\r|\n/).filter((l) => l.trim() !== '');
@@ -73,7 +56,7 @@ describe('at a terminal', () => {
   });
 
   it('stand-in: replay shows deliveries accepted/pending on the progress line', async () => {
-    expect((await runPsq(['run-once'], env(), { cwd: dir })).exitCode).toBe(0);
+    expect((await runPsq(['run-once'], env(), { cwd: testDir() })).exitCode).toBe(0);
     const r = await atTerminal(['replay', '--since', '1h'], env());
     expect(r.exitCode, r.screen).toBe(0);
     const progress = r.lines.filter((l) => /^deliveries \d+ accepted/.test(l));
@@ -90,7 +73,7 @@ describe('at a terminal', () => {
 
 describe('not at a terminal', () => {
   it('stand-in: run-once writes JSON lines only on stderr, no progress line', async () => {
-    const r = await runPsq(['run-once'], env(), { cwd: dir });
+    const r = await runPsq(['run-once'], env(), { cwd: testDir() });
     expect(r.exitCode).toBe(0);
     const lines = r.stderr.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(3);

@@ -1,36 +1,19 @@
 // workers/*.ts, compiled to dist/workers/*.js: one process per role, the same code as `psq start ROLE`.
 // Each is started as a real process (plain node, no tsx), must report its role started, and must
 // leave with exit code 0 on SIGTERM.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ensureBuilt, REPO } from '../helpers/build.js';
 import { freePort } from '../helpers/ports.js';
-import { deletePrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/redis.js';
+import { TEST_REDIS_URL } from '../helpers/redis.js';
+import { eventually } from '../helpers/eventually.js';
+import { testDir, testPrefix } from '../helpers/test-context.js';
 
 ensureBuilt();
 
-let dir: string;
-let prefix: string;
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'psq-worker-entry-'));
-  prefix = uniquePrefix();
-});
-afterEach(async () => {
-  await deletePrefix(prefix);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function waitFor(pred: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting: ${what()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('worker entry points (dist/workers/*.js)', () => {
   it.each(['scheduler', 'measure', 'archive', 'dashboard', 'responder'])('node dist/workers/%s.js starts that role alone and exits 0 on SIGTERM', async (role) => {
@@ -42,9 +25,9 @@ describe('worker entry points (dist/workers/*.js)', () => {
       HOSTS: '127.0.0.1@loopback',
       TESTS: 'rtt',
       REDIS_URL: TEST_REDIS_URL,
-      QUEUE_PREFIX: prefix,
+      QUEUE_PREFIX: testPrefix(),
       TESTPOINT: `tp-entry-${role}`,
-      DATA_DIR: join(dir, 'data'),
+      DATA_DIR: join(testDir(), 'data'),
       DASHBOARD_HOST: '127.0.0.1',
       DASHBOARD_PORT: String(await freePort()),
       DASHBOARD_USER: 'ops',
@@ -54,7 +37,7 @@ describe('worker entry points (dist/workers/*.js)', () => {
       LOG_FORMAT: 'json',
     };
     // Plain node: the entry point must run without tsx or the compiler.
-    const child = execa(process.execPath, [entry], { env, extendEnv: false, reject: false, cwd: dir });
+    const child = execa(process.execPath, [entry], { env, extendEnv: false, reject: false, cwd: testDir() });
     const lines: Record<string, unknown>[] = [];
     let out = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -64,11 +47,7 @@ describe('worker entry points (dist/workers/*.js)', () => {
       for (const l of complete.filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
     });
     try {
-      await waitFor(
-        () => lines.some((l) => l['msg'] === 'psq started') || child.exitCode !== null,
-        30_000,
-        () => JSON.stringify(lines.map((l) => l['msg'])),
-      );
+      await eventually(() => lines.some((l) => l['msg'] === 'psq started') || child.exitCode !== null, { timeoutMs: 30_000, what: () => JSON.stringify(lines.map((l) => l['msg'])) });
       const started = lines.find((l) => l['msg'] === 'psq started');
       expect(started, `no "psq started" line; got ${JSON.stringify(lines)}`).toBeDefined();
       // This role and no other: the entry point is `psq start ROLE`, not the default role set.

@@ -3,11 +3,12 @@
 import type { Config } from '../../config/config.js';
 import { checkRedis } from '../../queues/redis-check.js';
 import { redisOptionsFromUrl } from '../../queues/redis-options.js';
+import { readRedisTls } from '../../queues/redis-tls.js';
 import { checkRoleHealth, queuesOfRole } from '../../operations/role-health.js';
 import type { RoleName } from '../args.js';
 
 export async function healthCommand(config: Config, roles: readonly RoleName[]): Promise<number> {
-  const connection = redisOptionsFromUrl(config.redisUrl ?? 'redis://127.0.0.1:6379');
+  const connection = redisOptionsFromUrl(config.redisUrl ?? 'redis://127.0.0.1:6379', await readRedisTls(config));
   // A refused password or database is a configuration error, not an unhealthy role: say so once.
   if (roles.some((r) => queuesOfRole(r, config) !== null)) {
     const problem = await checkRedis(connection, 3000);

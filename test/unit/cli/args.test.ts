@@ -4,7 +4,22 @@ import { needsHosts } from '../../../src/cli/checked-config.js';
 
 describe('psq command line', () => {
   it('start with no role leaves the choice of the default set to the backend', () => {
-    expect(parseCliArgs(['start'])).toEqual({ ok: true, args: { command: 'start', roles: [], envFile: null, archiveWaitS: 120, since: null, until: null, category: null, archiver: null, enqueueOnly: false, from: null, legacy: false } });
+    expect(parseCliArgs(['start'])).toEqual({ ok: true, args: { command: 'start', roles: [], envFile: null, archiveWaitS: 120, since: null, until: null, category: null, archiver: null, enqueueOnly: false, from: null, legacy: false, json: false, testpoint: null } });
+  });
+  it('status takes --json; --json goes with status only', () => {
+    expect(parseCliArgs(['status'])).toMatchObject({ ok: true, args: { command: 'status', json: false } });
+    expect(parseCliArgs(['status', '--json'])).toMatchObject({ ok: true, args: { command: 'status', json: true } });
+    expect(parseCliArgs(['plan', '--json'])).toEqual({ ok: false, error: '--json only goes with status' });
+  });
+  it('--testpoint names one testpoint of the fleet, for plan, run-once and start only', () => {
+    expect(parseCliArgs(['run-once', '--testpoint', 'ship-1'])).toMatchObject({ ok: true, args: { command: 'run-once', testpoint: 'ship-1' } });
+    expect(parseCliArgs(['start', 'measure', '--testpoint', 'ship.2_a'])).toMatchObject({ ok: true, args: { command: 'start', roles: ['measure'], testpoint: 'ship.2_a' } });
+    expect(parseCliArgs(['plan', '--testpoint', 'ship-1'])).toMatchObject({ ok: true, args: { command: 'plan', testpoint: 'ship-1' } });
+    expect(parseCliArgs(['run-once'])).toMatchObject({ ok: true, args: { testpoint: null } });
+    expect(parseCliArgs(['run-once', '--testpoint'])).toEqual({ ok: false, error: '--testpoint needs a testpoint id' });
+    expect(parseCliArgs(['run-once', '--testpoint', 'ship:1'])).toEqual({ ok: false, error: '--testpoint "ship:1": expected a testpoint id (1 to 64 of letters, digits, . _ -)' });
+    expect(parseCliArgs(['replay', '--since', '1h', '--testpoint', 'ship-1'])).toEqual({ ok: false, error: '--testpoint only goes with plan, run-once and start' });
+    expect(parseCliArgs(['health', 'measure', '--testpoint', 'ship-1'])).toEqual({ ok: false, error: '--testpoint only goes with plan, run-once and start' });
   });
   it('start with named roles', () => {
     expect(parseCliArgs(['start', 'measure', 'archive', 'measure'])).toMatchObject({ ok: true, args: { roles: ['measure', 'archive'] } });

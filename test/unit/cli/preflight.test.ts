@@ -17,3 +17,15 @@ describe('checksFor', () => {
     expect(checksFor({ command: 'start', roles: ['archive', 'dashboard'] })).toEqual({ dataDir: false, caFile: true, dashboardPort: true });
   });
 });
+
+describe('usesRedis', () => {
+  it('commands that connect to Redis check its TLS files; plan, acl and a responder-only start do not', async () => {
+    const { usesRedis } = await import('../../../src/cli/preflight.js');
+    for (const command of ['run-once', 'replay', 'retry-failed', 'status'] as const) expect(usesRedis({ command, roles: [] })).toBe(true);
+    expect(usesRedis({ command: 'health', roles: ['measure'] })).toBe(true);
+    expect(usesRedis({ command: 'start', roles: [] })).toBe(true);
+    expect(usesRedis({ command: 'start', roles: ['responder'] })).toBe(false);
+    expect(usesRedis({ command: 'plan', roles: [] })).toBe(false);
+    expect(usesRedis({ command: 'acl', roles: [] })).toBe(false);
+  });
+});

@@ -30,12 +30,16 @@ describe('loadConfig defaults', () => {
   it('fills every default from the minimal env', () => {
     const config = loadConfig(base, context);
     expect(config).toEqual({
+      fleetFile: null,
       hosts: [{ ip: '10.0.0.1', name: 'site-a', source: null }],
       archiveUrls: [],
       authToken: null,
       cronExpression: '0 */2 * * *',
       tz: 'UTC',
       redisUrl: null,
+      redisCaFile: null,
+      redisCertFile: null,
+      redisKeyFile: null,
       queuePrefix: 'psq',
       testpoint: 'tp-1.example.org',
       tests: ['latency', 'rtt', 'throughput', 'trace', 'mtu', 'clock'],
@@ -51,6 +55,8 @@ describe('loadConfig defaults', () => {
       iperf3Port: 5201,
       responderBind: null,
       pschedulerBin: 'pscheduler',
+      processEnv: {},
+      path: '',
       measureTimeoutMs: 600_000,
       measureAttempts: 2,
       measureRetryDelayMs: 30_000,
@@ -58,6 +64,7 @@ describe('loadConfig defaults', () => {
       maxResultBytes: 8 * 1024 * 1024,
       stalledIntervalMs: 30_000,
       shutdownTimeoutMs: 60_000,
+      heartbeatIntervalMs: 10_000,
       archiveFailed: true,
       archiveAttempts: 150,
       archiveBackoffMs: 10_000,
@@ -220,6 +227,8 @@ describe('loadConfig problems', () => {
     expect(loadConfig({}, { ...context, requireHosts: false }).hosts).toEqual([]);
     expect(problemsOf({ HOSTS: '$(id)' }, { ...context, requireHosts: false }).map((p) => p.variable)).toEqual(['HOSTS[0]']);
     expect(problemsOf({ HOSTS: '   ' })[0]).toMatchObject({ variable: 'HOSTS', value: '   ' });
+    // With a fleet file the destinations are the fleet's.
+    expect(loadConfig({ FLEET_FILE: ' /etc/psq/fleet.yaml ' }, context)).toMatchObject({ fleetFile: '/etc/psq/fleet.yaml', hosts: [] });
   });
 
   it('validates the cron pattern with cron-parser', () => {

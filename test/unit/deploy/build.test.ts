@@ -30,9 +30,9 @@ describe('the build', () => {
     expect(typecheck.include).toEqual(expect.arrayContaining(['src', 'workers', 'test', 'bench']));
   });
 
-  it('npm ci builds (prepare), and npm test builds before it type-checks and runs the tests', () => {
+  it('npm ci builds (prepare), and npm test builds before it type-checks, lints and runs the tests', () => {
     expect(pkg.scripts['prepare']).toBe('npm run build');
-    expect(pkg.scripts['test']).toMatch(/^npm run build && tsc --noEmit && vitest run$/);
+    expect(pkg.scripts['test']).toMatch(/^npm run build && tsc --noEmit && npm run lint && vitest run$/);
   });
 
   it('bin/psq.js runs the compiled dist/, with no TypeScript loader', () => {

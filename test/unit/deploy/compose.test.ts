@@ -22,7 +22,8 @@ import {
 const CENTRAL = 'docker-compose-redis.yml';
 const PUBLIC = 'docker-compose-redis-public.yml';
 const TESTPOINT = 'docker-compose-testpoint.yml';
-const COMPOSE_FILES = [CENTRAL, PUBLIC, TESTPOINT];
+const TOOL = 'docker-compose-tool.yml';
+const COMPOSE_FILES = [CENTRAL, PUBLIC, TESTPOINT, TOOL];
 
 /** The cron runner's docker/.env, as its env.template ships it. */
 const CRON_RUNNER_ENV = {
@@ -62,6 +63,9 @@ describe('compose files: Compose Specification schema', () => {
     ['fleet testpoint with only the cron runner .env', [TESTPOINT], CRON_RUNNER_ENV],
     ['standalone testpoint: both files merged', [CENTRAL, TESTPOINT], STANDALONE_ENV],
     ['standalone testpoint with a password', [CENTRAL, TESTPOINT], PASSWORD_ENV],
+    ['tool testpoint with only the cron runner .env', [TOOL], CRON_RUNNER_ENV],
+    ['standalone tool testpoint: both files merged', [CENTRAL, TOOL], STANDALONE_ENV],
+    ['standalone tool testpoint with a password', [CENTRAL, TOOL], PASSWORD_ENV],
   ] as const)('%s is valid, with no unset variable', (_name, files, env) => {
     const project = loadCompose(files, env);
     expectValid(project);
@@ -273,21 +277,96 @@ describe('docker-compose-testpoint.yml: the testpoint', () => {
   });
 });
 
-describe('standalone testpoint: docker-compose-redis.yml + docker-compose-testpoint.yml', () => {
+describe('docker-compose-tool.yml: the testpoint without perfSONAR (direct tools)', () => {
+  const project = loadCompose([TOOL], CRON_RUNNER_ENV);
+  const tool = services(project)['tool']!;
+
+  it('is the tool image build in host network mode, running the measure worker and the responder', () => {
+    expect(Object.keys(services(project))).toEqual(['tool']);
+    expect(tool['build']).toEqual({ context: '.', dockerfile: 'Dockerfile-perfsonar-tool' });
+    expect(tool['network_mode']).toBe('host');
+    expect(tool.command).toEqual(['start', 'measure', 'responder']);
+    // An init as PID 1 (reaps, forwards SIGTERM to psq); no systemd, so nothing of the testpoint's set-up.
+    expect(tool['init']).toBe(true);
+    for (const key of ['privileged', 'cgroup', 'tty', 'stop_signal', 'user']) expect(tool[key], key).toBeUndefined();
+    expect(tool['restart']).toBe('unless-stopped');
+    expect(tool.ports).toBeUndefined();
+  });
+
+  it('has no capability but NET_RAW, and no-new-privileges stays off (it would void the tools\' file capabilities)', () => {
+    expect(tool['cap_drop']).toEqual(['ALL']);
+    expect(tool['cap_add']).toEqual(['NET_RAW']);
+    expect(tool['security_opt']).toBeUndefined();
+    for (const key of ['devices', 'sysctls', 'pid', 'ipc', 'userns_mode']) expect(tool[key], key).toBeUndefined();
+    // Read-only root; iperf3 needs a writable /tmp for its buffer file.
+    expect(tool['read_only']).toBe(true);
+    expect(tool['tmpfs']).toEqual([expect.stringMatching(/^\/tmp(:|$)/)]);
+  });
+
+  it("keeps results in ./data_tools, the cron runner's directory for this image", () => {
+    // perfsonar-extensions docker/docker-compose-tool.yml: ./data_tools:/data
+    expect(tool.volumes).toEqual(['./data_tools:/data', './certs:/etc/perfsonar-queue/certs:ro']);
+    expect(tool.environment!['DATA_DIR']).toBe('/data');
+    expect(psqConfig(tool, CRON_RUNNER_ENV).dataDir).toBe('/data');
+  });
+
+  it('passes the cron runner .env through, plus REDIS_URL, DATA_DIR and BACKEND=direct whatever .env says', () => {
+    expect(Object.keys(tool.environment!).sort()).toEqual(['BACKEND', 'DATA_DIR', 'REDIS_URL']);
+    const config = psqConfig(tool, CRON_RUNNER_ENV, 'ship-1.example.org');
+    expect(config.hosts.map((h) => h.ip)).toEqual(['23.134.232.50']);
+    expect(config).toMatchObject({
+      archiveUrls: ['https://23.134.232.50:8443/ps'],
+      authToken: 'changeme',
+      cronExpression: '0 */2 * * *',
+      tz: 'UTC',
+      testpoint: 'ship-1.example.org',
+      backend: 'direct',
+    });
+    // A .env shared with a perfSONAR testpoint may say pscheduler (compose reads .env for ${…} too); this image has none.
+    const shared = { ...CRON_RUNNER_ENV, BACKEND: 'pscheduler' };
+    expect(psqConfig(services(loadCompose([TOOL], shared))['tool']!, shared).backend).toBe('direct');
+  });
+
+  it('the responder listens above 1024 by default, so it needs no capability to bind', () => {
+    const config = psqConfig(tool, CRON_RUNNER_ENV);
+    expect(config.iperf3Port).toBeGreaterThan(1023);
+    expect(config.responderBind).toBeNull();
+  });
+
+  it("defaults REDIS_URL exactly as the perfSONAR testpoint does (a standalone stack's Redis on 127.0.0.1)", () => {
+    const fleetEnv = { ...CRON_RUNNER_ENV, REDIS_URL: 'redis://:pw@central.example.org:6379' };
+    for (const env of [CRON_RUNNER_ENV, PASSWORD_ENV, { ...PASSWORD_ENV, REDIS_PUBLISH_PORT: '6390' }, fleetEnv]) {
+      const mine = services(loadCompose([TOOL], env))['tool']!.environment!['REDIS_URL'];
+      expect(mine).toBe(services(loadCompose([TESTPOINT], env))['testpoint']!.environment!['REDIS_URL']);
+    }
+    expect(tool.environment!['REDIS_URL']).toBe('redis://:@127.0.0.1:6379');
+  });
+
+  it('health: psq health checks exactly the roles it starts; stop grace exceeds the shutdown timeout', () => {
+    const test = tool.healthcheck!.test;
+    expect(test.slice(0, 4)).toEqual(['CMD', 'node', 'bin/psq.js', 'health']);
+    expect(test.slice(4)).toEqual(tool.command!.slice(1));
+    expect(durationSeconds(tool['stop_grace_period'] as string)).toBeGreaterThan(Number(VARIABLES.find((v) => v.name === 'SHUTDOWN_TIMEOUT_S')!.default));
+  });
+});
+
+describe('standalone testpoint: docker-compose-redis.yml + a testpoint compose file', () => {
   it.each([
-    ['no password', STANDALONE_ENV],
-    ['a password and another port', { ...PASSWORD_ENV, REDIS_PUBLISH_PORT: '6390' }],
-  ] as const)('the testpoint (host network) reaches the Redis the stack publishes on 127.0.0.1 (%s)', (_n, env) => {
-    const s = services(loadCompose([CENTRAL, 'docker-compose-testpoint.yml'], env));
-    expect(Object.keys(s).sort()).toEqual(['archive', 'dashboard', 'redis', 'scheduler', 'testpoint']);
+    ['testpoint', TESTPOINT, 'no password', STANDALONE_ENV],
+    ['testpoint', TESTPOINT, 'a password and another port', { ...PASSWORD_ENV, REDIS_PUBLISH_PORT: '6390' }],
+    ['tool', TOOL, 'no password', STANDALONE_ENV],
+    ['tool', TOOL, 'a password and another port', { ...PASSWORD_ENV, REDIS_PUBLISH_PORT: '6390' }],
+  ] as const)('the %s service (host network) reaches the Redis the stack publishes on 127.0.0.1 (%s, %s)', (service, file, _n, env) => {
+    const s = services(loadCompose([CENTRAL, file], env));
+    expect(Object.keys(s).sort()).toEqual(['archive', 'dashboard', 'redis', 'scheduler', service].sort());
     const [addr, hostPort] = s['redis']!.ports![0]!.split(':');
-    const config = psqConfig(s['testpoint']!, env, 'ship-1');
+    const config = psqConfig(s[service]!, env, 'ship-1');
     const redis = redisOptionsFromUrl(config.redisUrl!);
     expect(redis.host).toBe(addr);
     expect(redis.port).toBe(Number(hostPort));
     expect(redis.password).toBe((env as Env)['REDIS_PASSWORD']);
     // The scheduler plans for the testpoint that measures: same id on both sides.
     expect(psqConfig(s['scheduler']!, env).testpoint).toBe(config.testpoint);
-    expect(s['testpoint']!['network_mode']).toBe('host');
+    expect(s[service]!['network_mode']).toBe('host');
   });
 });

@@ -1,9 +1,11 @@
-// Dockerfile (central stack app image) and Dockerfile-perfsonar-testpoint: lint-clean (dockerfile-utils,
-// the validator behind VS Code's Docker support) and built the way the README says.
-import { existsSync } from 'node:fs';
+// Dockerfile (central stack app image), Dockerfile-perfsonar-testpoint and Dockerfile-perfsonar-tool:
+// lint-clean (dockerfile-utils, the validator behind VS Code's Docker support) and built the way the
+// README says.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
-import { readRepoFile, repoPath } from './compose-model.js';
+import { parseComposeYaml, readRepoFile, repoPath, type Service } from './compose-model.js';
 
 interface Instruction {
   readonly keyword: string;
@@ -47,7 +49,7 @@ function dockerignored(): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
-describe.each(['Dockerfile', 'Dockerfile-perfsonar-testpoint'])('%s', (file) => {
+describe.each(['Dockerfile', 'Dockerfile-perfsonar-testpoint', 'Dockerfile-perfsonar-tool'])('%s', (file) => {
   const text = readRepoFile(file);
   const ins = instructions(text);
 
@@ -145,6 +147,75 @@ describe('Dockerfile-perfsonar-testpoint', () => {
   it('defaults PSQ_ROLES to the measure worker alone (pScheduler answers throughput tests on 5201 here)', () => {
     expect(args(final, 'ENV')).toContain('PSQ_ROLES=measure');
     expect(args(final, 'VOLUME')).toEqual(['["/data"]']);
+  });
+});
+
+/** The programs psq runs by a fixed name (`export const X_BIN = 'name'` in src/), by name. */
+function programsPsqRuns(): Set<string> {
+  const files = (dir: string): string[] =>
+    readdirSync(repoPath(dir)).flatMap((n) => (statSync(repoPath(join(dir, n))).isDirectory() ? files(join(dir, n)) : n.endsWith('.ts') ? [join(dir, n)] : []));
+  const names = new Set<string>();
+  for (const f of files('src')) {
+    for (const m of readFileSync(repoPath(f), 'utf8').matchAll(/^export const [A-Z0-9_]+_BIN = '([^']+)';$/gm)) names.add(m[1]!);
+  }
+  return names;
+}
+
+describe('Dockerfile-perfsonar-tool (testpoint without perfSONAR)', () => {
+  const ins = instructions(readRepoFile('Dockerfile-perfsonar-tool'));
+  const final = lastStage(ins);
+  const runs = args(final, 'RUN').join('\n');
+  const compose = parseComposeYaml(readRepoFile('docker-compose-tool.yml')) as { services: Record<string, Service> };
+
+  it('is Node.js 24 slim in both stages, like Dockerfile, with no systemd or pScheduler', () => {
+    expect(args(ins, 'FROM')).toEqual([expect.stringMatching(/^node:24(\.\d+)*-[a-z]+-slim AS build$/), expect.stringMatching(/^node:24(\.\d+)*-[a-z]+-slim$/)]);
+    expect(args(ins, 'FROM')).toEqual(args(instructions(readRepoFile('Dockerfile')), 'FROM'));
+    expect(runs).not.toMatch(/systemctl|pscheduler|perfsonar\.net/i);
+    expect(args(final, 'ENV')).toContain('BACKEND=direct');
+  });
+
+  it("installs from Debian every program the direct backend and the responder run (setpriv: util-linux)", () => {
+    const packageOf: Record<string, string> = {
+      iperf3: 'iperf3',
+      ping: 'iputils-ping',
+      traceroute: 'traceroute',
+      tracepath: 'iputils-tracepath',
+      setpriv: 'util-linux',
+    };
+    // A new tool in src/ without a package here fails this: teach packageOf its Debian package.
+    expect([...programsPsqRuns()].sort()).toEqual(Object.keys(packageOf).sort());
+    const install = /apt-get install -y --no-install-recommends ([^&]*)/.exec(runs)?.[1]?.trim().split(/\s+/) ?? [];
+    expect(install).toEqual(expect.arrayContaining(Object.values(packageOf)));
+    expect(runs).toContain('rm -rf /var/lib/apt/lists/*');
+    // The build fails, not the first measurement, when a tool is missing or does not run.
+    for (const program of Object.keys(packageOf)) expect(runs, program).toMatch(new RegExp(`(^|&& )${program} (-V|--version)( |$)`, 'm'));
+  });
+
+  it('gives cap_net_raw to ping and traceroute alone, as file capabilities it checks; no setuid', () => {
+    const setcaps = [...runs.matchAll(/setcap (\S+) ("[^"]*"|\S+)/g)].map((m) => `${m[1]} ${m[2]}`);
+    expect(setcaps).toEqual(['cap_net_raw+ep /usr/bin/ping', 'cap_net_raw+ep "$(readlink -f /usr/bin/traceroute)"']);
+    expect(runs).toContain("getcap /usr/bin/ping | grep -q 'cap_net_raw=ep'");
+    expect(runs).toContain(`getcap "$(readlink -f /usr/bin/traceroute)" | grep -q 'cap_net_raw=ep'`);
+    expect(runs).toContain('chmod u-s /usr/bin/ping');
+    expect(runs).not.toMatch(/u\+s|[24]755/);
+  });
+
+  it('runs bin/psq.js as the unprivileged node user: the measure worker and the responder, as compose does', () => {
+    expect(args(final, 'USER')).toEqual(['node']);
+    expect(final.findIndex((i) => i.keyword === 'USER')).toBeGreaterThan(final.map((i) => i.keyword).lastIndexOf('RUN'));
+    expect(args(final, 'WORKDIR')).toEqual(['/opt/perfsonar-queue']);
+    expect(args(final, 'ENTRYPOINT')).toEqual(['["node", "bin/psq.js"]']);
+    expect(args(final, 'CMD')).toEqual(['["start", "measure", "responder"]']);
+    expect(compose.services['tool']!.command).toEqual(['start', 'measure', 'responder']);
+    // The compose health check runs `node bin/psq.js` relative to WORKDIR, where bin/ and dist/ are.
+    expect(args(final, 'COPY')).toEqual(expect.arrayContaining(['--from=build /build/dist ./dist', '--from=build /build/node_modules ./node_modules', 'bin ./bin']));
+    expect(compose.services['tool']!.healthcheck!.test.slice(1, 3)).toEqual(['node', 'bin/psq.js']);
+  });
+
+  it('keeps /data on a volume owned by node, and has the mount point for ./certs on a read-only root', () => {
+    expect(args(final, 'VOLUME')).toEqual(['["/data"]']);
+    expect(runs).toContain('mkdir -p /data /etc/perfsonar-queue/certs && chown node:node /data');
+    expect(compose.services['tool']!.volumes).toContain('./certs:/etc/perfsonar-queue/certs:ro');
   });
 });
 

@@ -32,7 +32,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-/** Names read in code: reader.raw/int/bool/field/first('X', …), readArgs(r, 'X', …), env['X'], process.env.X. */
+/** Names read in code: reader.raw/int/bool/field/first('X', …), readArgs(r, 'X', …), env['X'], processEnv['X'], process.env.X. */
 export function variablesReadIn(code: string): { names: Set<string>; dynamic: string[] } {
   const names = new Set<string>();
   const dynamic: string[] = [];
@@ -41,7 +41,7 @@ export function variablesReadIn(code: string): { names: Set<string>; dynamic: st
     for (const q of m[1]!.matchAll(/'([A-Za-z_][A-Za-z0-9_]*)'/g)) names.add(q[1]!);
   }
   for (const m of code.matchAll(/\breadArgs\(\s*\w+\s*,\s*'([A-Z0-9_]+)'/g)) names.add(m[1]!);
-  for (const m of code.matchAll(/\benv\[\s*'([A-Za-z_][A-Za-z0-9_]*)'\s*\]/g)) names.add(m[1]!);
+  for (const m of code.matchAll(/\b(?:env|processEnv)\[\s*'([A-Za-z_][A-Za-z0-9_]*)'\s*\]/g)) names.add(m[1]!);
   for (const m of code.matchAll(/\bprocess\.env\.([A-Za-z_][A-Za-z0-9_]*)/g)) names.add(m[1]!);
   // Names built at run time: a template literal handed to a reader.
   for (const m of code.matchAll(/(?:\.(?:raw|int|bool|field|first)(?:<[^>()]*>)?\(|\breadArgs\(\s*\w+\s*,)\s*(`[^`]*`)/g)) dynamic.push(m[1]!);
@@ -73,9 +73,9 @@ describe('the variables psq reads', () => {
   it('the scan finds reads in every form the code uses', () => {
     const { names, dynamic } = variablesReadIn(
       "r.raw('A'); r.int('B', 1, 0, 2); r.bool('C', true); r.field<T>('D', s, 'x', d); r.first('E', 'F');" +
-        " readArgs(r, 'G', c); env['H']; process.env['I']; process.env.J; r.raw(`${c.toUpperCase()}_ARGS`)",
+        " readArgs(r, 'G', c); env['H']; process.env['I']; process.env.J; opts.processEnv['K']; r.raw(`${c.toUpperCase()}_ARGS`)",
     );
-    expect([...names].sort()).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J']);
+    expect([...names].sort()).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J', 'K']);
     expect(dynamic).toEqual(['`${c.toUpperCase()}_ARGS`']);
   });
 
@@ -159,7 +159,7 @@ describe('the testpoint container unit', () => {
 describe('Compose-only variables', () => {
   it('are each used by a compose file or the testpoint unit, and none shadows a psq variable', () => {
     const used = new Set(
-      ['docker-compose-redis.yml', 'docker-compose-redis-public.yml', 'docker-compose-testpoint.yml'].flatMap((f) => [
+      ['docker-compose-redis.yml', 'docker-compose-redis-public.yml', 'docker-compose-testpoint.yml', 'docker-compose-tool.yml'].flatMap((f) => [
         ...referencedVariables(readRepoFile(f)),
       ]),
     );

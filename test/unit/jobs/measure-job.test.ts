@@ -48,6 +48,12 @@ describe('measure job validation (job data is untrusted)', () => {
     expect(validateMeasureJob(job({}, -5), 'tp1').join()).toMatch(/slotMs/);
   });
 
+  it('takes a deadline after the slot, or none', () => {
+    expect(validateMeasureJob({ ...job(), notAfterMs: 2000 }, 'tp1')).toEqual([]);
+    expect(validateMeasureJob({ ...job(), notAfterMs: 1000 }, 'tp1')).toEqual(['notAfterMs 1000 must be an integer after slotMs (1000) or absent']);
+    expect(validateMeasureJob({ ...job(), notAfterMs: '9999' }, 'tp1')).toEqual(['notAfterMs "9999" must be an integer after slotMs (1000) or absent']);
+  });
+
   it('a category must belong to the queue the job was taken from', () => {
     expect(validateMeasureJob(job(), 'tp1', 'throughput-tp1')).toEqual([]);
     expect(validateMeasureJob(job(), 'tp1', 'measure-tp1')).toEqual([

@@ -1,6 +1,6 @@
 // Issue 10.7: what psq says, and does, when Redis refuses it or cannot be reached. Pure parts.
 import { describe, expect, it } from 'vitest';
-import { describeRedisProblem, isConnectionError, reconnectDelayMs } from '../../../src/queues/redis-problem.js';
+import { describeRedisProblem, describeRefusedCommand, isConnectionError, reconnectDelayMs } from '../../../src/queues/redis-problem.js';
 import { describeRedisTarget, parseRedisUrl, redactRedisUrl } from '../../../src/queues/redis-options.js';
 
 const T = '127.0.0.1:6379';
@@ -93,5 +93,68 @@ describe('redisErrorLogger', () => {
     expect(records[0]!.err).toBeUndefined();
     // Not a connection problem: logged whole, it may be a bug.
     expect(records[2]!.err?.stack).toContain('ERR something else broke');
+  });
+});
+
+describe('describeRedisProblem: TLS', () => {
+  const tlsError = (code: string, message = code) => Object.assign(new Error(message), { code });
+
+  it('a server certificate this host does not trust: exit 2, points at REDIS_CA_FILE', () => {
+    for (const code of ['SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'DEPTH_ZERO_SELF_SIGNED_CERT']) {
+      const p = describeRedisProblem(tlsError(code, 'self-signed certificate in certificate chain'), T, { tls: true });
+      expect(p).toMatchObject({ kind: 'config', cause: code });
+      expect(p.message).toContain('REDIS_CA_FILE');
+      expect(p.message).toContain('not trusted');
+    }
+  });
+
+  it('a certificate for another name: says so and what to change', () => {
+    const p = describeRedisProblem(tlsError('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames: IP: 127.0.0.2 is not in the cert's list: 127.0.0.1"), T, { tls: true });
+    expect(p.kind).toBe('config');
+    expect(p.message).toContain('not for this host');
+    expect(p.message).toContain('127.0.0.2');
+  });
+
+  it('a server that wants a client certificate: names REDIS_CERT_FILE and REDIS_KEY_FILE; one offered and refused: says refused', () => {
+    const missing = describeRedisProblem(tlsError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', '80BC:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 116\n'), T, { tls: true });
+    expect(missing).toMatchObject({ kind: 'config' });
+    expect(missing.message).toMatch(/requires a TLS client certificate.*REDIS_CERT_FILE and REDIS_KEY_FILE/);
+    const refused = describeRedisProblem(tlsError('ERR_SSL_TLSV1_ALERT_UNKNOWN_CA'), T, { tls: true, clientCert: true });
+    expect(refused.kind).toBe('config');
+    expect(refused.message).toContain('refused the TLS client certificate');
+  });
+
+  it('other handshake failures are configuration too, one line, without OpenSSL source paths', () => {
+    const p = describeRedisProblem(tlsError('ERR_SSL_WRONG_VERSION_NUMBER', '80:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:../deps/openssl/openssl/ssl/record/ssl3_record.c:354:\n'), T, { tls: true });
+    expect(p.kind).toBe('config');
+    expect(p.message).not.toContain('\n');
+    expect(p.message).not.toContain('deps/openssl');
+    expect(p.message).toContain('wrong version number');
+  });
+
+  it('a reset or a timeout hints at the scheme; a refused port does not', () => {
+    expect(describeRedisProblem(tlsError('ECONNRESET'), T).message).toContain('use rediss://');
+    expect(describeRedisProblem(new Error('timed out'), T, { tls: true }).message).toContain('use redis://');
+    expect(describeRedisProblem(tlsError('ECONNREFUSED'), T, { tls: true }).message).not.toContain('rediss');
+  });
+
+  it('TLS failures are connection errors (one log line, no stack)', () => {
+    expect(isConnectionError(tlsError('SELF_SIGNED_CERT_IN_CHAIN'))).toBe(true);
+    expect(isConnectionError(tlsError('ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED'))).toBe(true);
+  });
+});
+
+describe('describeRefusedCommand', () => {
+  const noperm = (name: string, args: unknown[]) => Object.assign(new Error('NOPERM this user has no permissions to access one of the keys used as arguments'), { command: { name, args } });
+  it('names the command and its key, never the other arguments', () => {
+    const line = describeRefusedCommand(noperm('hdel', ['psq:throughput-b:meta', 'concurrency']))!;
+    expect(line).toContain('HDEL psq:throughput-b:meta');
+    expect(line).toContain('psq acl');
+    const evalLine = describeRefusedCommand(noperm('evalsha', ['abc123', '2', 'psq:measure-b:wait', 'psq:measure-b:meta', '{"secret":"job data"}']))!;
+    expect(evalLine).toContain('EVALSHA psq:measure-b:wait');
+    expect(evalLine).not.toContain('job data');
+  });
+  it('null for anything but NOPERM', () => {
+    expect(describeRefusedCommand(new Error('ERR wrong number of arguments'))).toBeNull();
   });
 });
