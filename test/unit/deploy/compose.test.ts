@@ -159,6 +159,7 @@ describe('docker-compose-redis.yml: the central stack', () => {
       expect(s['env_file']).toBe('.env');
       expect(s.volumes).toContain('psq-data:/data');
       expect(s.volumes).toContain('./certs:/etc/perfsonar-queue/certs:ro');
+      expect(s.volumes).toContain('./fleet:/etc/perfsonar-queue/fleet:ro');
       // Longer than psq's own shutdown grace, so running jobs finish before Docker kills the process.
       expect(durationSeconds(s['stop_grace_period'] as string)).toBeGreaterThan(Number(VARIABLES.find((v) => v.name === 'SHUTDOWN_TIMEOUT_S')!.default));
     }
@@ -243,6 +244,7 @@ describe('docker-compose-testpoint.yml: the testpoint', () => {
     expect(tp.volumes).toContain('./data_testpoint:/data');
     expect(tp.volumes).toContain('/sys/fs/cgroup:/sys/fs/cgroup:rw');
     expect(tp.volumes).toContain('./certs:/etc/perfsonar-queue/certs:ro');
+    expect(tp.volumes).toContain('./fleet:/etc/perfsonar-queue/fleet:ro');
     expect(tp.environment!['DATA_DIR']).toBe('/data');
   });
 
@@ -305,7 +307,7 @@ describe('docker-compose-tool.yml: the testpoint without perfSONAR (direct tools
 
   it("keeps results in ./data_tools, the cron runner's directory for this image", () => {
     // perfsonar-extensions docker/docker-compose-tool.yml: ./data_tools:/data
-    expect(tool.volumes).toEqual(['./data_tools:/data', './certs:/etc/perfsonar-queue/certs:ro']);
+    expect(tool.volumes).toEqual(['./data_tools:/data', './certs:/etc/perfsonar-queue/certs:ro', './fleet:/etc/perfsonar-queue/fleet:ro']);
     expect(tool.environment!['DATA_DIR']).toBe('/data');
     expect(psqConfig(tool, CRON_RUNNER_ENV).dataDir).toBe('/data');
   });

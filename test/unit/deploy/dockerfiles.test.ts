@@ -214,7 +214,7 @@ describe('Dockerfile-perfsonar-tool (testpoint without perfSONAR)', () => {
 
   it('keeps /data on a volume owned by node, and has the mount point for ./certs on a read-only root', () => {
     expect(args(final, 'VOLUME')).toEqual(['["/data"]']);
-    expect(runs).toContain('mkdir -p /data /etc/perfsonar-queue/certs && chown node:node /data');
+    expect(runs).toContain('mkdir -p /data /etc/perfsonar-queue/certs /etc/perfsonar-queue/fleet && chown node:node /data');
     expect(compose.services['tool']!.volumes).toContain('./certs:/etc/perfsonar-queue/certs:ro');
   });
 });
