@@ -45,7 +45,7 @@ function tcpAccepts(host: string, port: number, ms: number): Promise<boolean> {
     };
     socket.setTimeout(ms, () => done(false));
     socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
+    socket.on('error', () => done(false));
   });
 }
 

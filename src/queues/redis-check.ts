@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js';
 import { connectionFor } from './connection-kinds.js';
 import { describeRedisTarget } from './redis-options.js';
 import { describeRedisProblem, reconnectDelayMs, type RedisProblem } from './redis-problem.js';
-import { tlsAlertAfterHandshake } from './tls-alert-probe.js';
+import { tlsAlertAfterHandshake, tlsRefusal } from './tls-alert-probe.js';
 
 /** A command cannot use Redis; `problem` says why and whether retrying could help. */
 export class RedisConnectError extends Error {
@@ -25,6 +25,13 @@ export class RedisConnectError extends Error {
 export async function checkRedis(options: RedisOptions, timeoutMs = 5000): Promise<RedisProblem | null> {
   const { db, ...rest } = options as RedisOptions & { db?: number };
   const target = describeRedisTarget(options);
+  const tls = (options as { tls?: { cert?: unknown } }).tls;
+  if (tls !== undefined) {
+    // TLS trouble is asked about on a socket of our own first (tls-alert-probe.ts tlsRefusal).
+    let refused = await tlsRefusal(rest, timeoutMs);
+    if (refused !== null && isCutOff(refused)) refused = (await tlsAlertAfterHandshake(rest)) ?? refused;
+    if (refused !== null) return describeRedisProblem(refused, target, { tls: true, clientCert: tls.cert !== undefined });
+  }
   // ioredis reports a refused SELECT on connect as an 'error' event and carries on in database 0,
   // so the database is selected here explicitly, where a refusal can be seen.
   const client = new Redis(connectionFor('probe', rest, timeoutMs) as Record<string, unknown>);
@@ -45,7 +52,6 @@ export async function checkRedis(options: RedisOptions, timeoutMs = 5000): Promi
     return null;
   } catch (err) {
     // "Connection is closed" hides the cause, which arrived as an 'error' event first.
-    const tls = (options as { tls?: { cert?: unknown } }).tls;
     let cause = firstError ?? err;
     if (tls !== undefined && isCutOff(cause)) cause = (await tlsAlertAfterHandshake(rest)) ?? cause;
     return describeRedisProblem(cause, target, { tls: tls !== undefined, clientCert: tls?.cert !== undefined });
