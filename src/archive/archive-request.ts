@@ -6,6 +6,9 @@ import { pickArchiveBody } from './archive-job-schema.js';
 
 export interface ArchiveRequest {
   readonly url: string;
+  /** `url` split as a dispatcher takes it: scheme://host:port, and path with query. */
+  readonly origin: string;
+  readonly path: string;
   /** Holds the bearer token: never log this object or put it in job data. */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
@@ -50,15 +53,7 @@ export function buildArchiveRequest(
   if (!isCategory(String(data.category))) {
     throw new InvalidArchiveJobError(`unknown category ${JSON.stringify(data.category)}`);
   }
-  let url: URL;
-  try {
-    url = new URL(archiverUrl);
-  } catch {
-    throw new InvalidArchiveJobError(`archiver URL ${JSON.stringify(maskUserinfo(archiverUrl))} is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new InvalidArchiveJobError(`archiver URL ${displayUrl(archiverUrl)} is not http(s)`);
-  }
+  const endpoint = endpointFor(archiverUrl, data.category);
   // Without ts the real archiver stamps its own clock, so a re-delivery would add a second record.
   const body = data.body as Partial<ArchiveBody> | undefined;
   const ts = body?.ts;
@@ -69,9 +64,6 @@ export function buildArchiveRequest(
   if (typeof runId !== 'string' || !/^[\x21-\x7e]+$/.test(runId)) {
     throw new InvalidArchiveJobError(`body.run_id ${JSON.stringify(runId)} is not a non-empty string of visible ASCII`);
   }
-  url.pathname = `${url.pathname.replace(/\/+$/, '')}/measurements/${data.category}`;
-  // upsert=true is the archiver's default too, but saying so keeps re-delivery safe if that ever changes.
-  url.searchParams.set('upsert', 'true');
 
   const headers: Record<string, string> = {
     'content-type': 'application/json',
@@ -81,5 +73,42 @@ export function buildArchiveRequest(
   };
   if (token !== null && token !== '') headers.authorization = `Bearer ${token}`;
 
-  return { url: url.toString(), headers, body: bodyText ?? JSON.stringify(pickArchiveBody(data.body)) };
+  return { ...endpoint, headers, body: bodyText ?? JSON.stringify(pickArchiveBody(data.body)) };
+}
+
+/**
+ * Endpoints already built, by archiver URL and category: a worker sends thousands of requests to
+ * the same few, and building one parses a URL. Bounded by archivers × categories; the cap only
+ * guards against a caller that passes endless distinct URLs.
+ */
+const endpoints = new Map<string, Endpoint>();
+
+interface Endpoint {
+  readonly url: string;
+  readonly origin: string;
+  readonly path: string;
+}
+const MAX_CACHED_ENDPOINTS = 1024;
+
+/** `archiverUrl`/measurements/`category`?upsert=true, or InvalidArchiveJobError. */
+function endpointFor(archiverUrl: string, category: string): Endpoint {
+  const key = `${category} ${archiverUrl}`;
+  const cached = endpoints.get(key);
+  if (cached !== undefined) return cached;
+  let url: URL;
+  try {
+    url = new URL(archiverUrl);
+  } catch {
+    throw new InvalidArchiveJobError(`archiver URL ${JSON.stringify(maskUserinfo(archiverUrl))} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new InvalidArchiveJobError(`archiver URL ${displayUrl(archiverUrl)} is not http(s)`);
+  }
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/measurements/${category}`;
+  // upsert=true is the archiver's default too, but saying so keeps re-delivery safe if that ever changes.
+  url.searchParams.set('upsert', 'true');
+  const endpoint = { url: url.toString(), origin: url.origin, path: `${url.pathname}${url.search}` };
+  if (endpoints.size >= MAX_CACHED_ENDPOINTS) endpoints.clear();
+  endpoints.set(key, endpoint);
+  return endpoint;
 }

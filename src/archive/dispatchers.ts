@@ -66,14 +66,21 @@ export function createArchiveDispatchers(config: DispatcherConfig, options: Disp
   }
 
   const agents = new Map<string, Agent>();
+  // The agent for each URL asked about: every delivery asks, and finding the origin parses the URL.
+  // Bounded by archivers × categories (the URLs workers send to); the cap guards against more.
+  const byUrl = new Map<string, Agent>();
   let closing: Promise<void> | null = null;
 
   return {
     get(url: string): Dispatcher {
       if (closing !== null) throw new Error('archive dispatchers are closed');
+      const known = byUrl.get(url);
+      if (known !== undefined) return known;
       const origin = new URL(url).origin;
       let agent = agents.get(origin);
       if (agent === undefined) {
+        // One pool per origin, with undici's default of unlimited connections: ARCHIVE_CONCURRENCY
+        // requests to one archiver run side by side, each on a keep-alive connection of its own.
         agent = new Agent({
           connect,
           headersTimeout: config.archiveTimeoutMs,
@@ -81,6 +88,8 @@ export function createArchiveDispatchers(config: DispatcherConfig, options: Disp
         });
         agents.set(origin, agent);
       }
+      if (byUrl.size >= 1024) byUrl.clear();
+      byUrl.set(url, agent);
       return agent;
     },
     close(graceMs = 5_000): Promise<void> {
@@ -96,6 +105,7 @@ export function createArchiveDispatchers(config: DispatcherConfig, options: Disp
           }),
         );
         agents.clear();
+        byUrl.clear();
       })();
       return closing;
     },

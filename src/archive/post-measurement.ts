@@ -1,5 +1,5 @@
 // Sends one archive request and reports what happened as data; never throws for HTTP or network trouble.
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { ArchiveRequest } from './archive-request.js';
 import { classifyNetworkError, classifyStatus, type DeliveryOutcome } from './classify.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -21,7 +21,7 @@ export interface PostResult {
   /** HTTP status, or null when no answer arrived. */
   readonly status: number | null;
   readonly retryAfterMs: number | null;
-  /** Start of the archiver's answer, at most RESPONSE_TEXT_LIMIT characters. */
+  /** Start of the archiver's answer, at most RESPONSE_TEXT_LIMIT characters; empty when delivered (not kept). */
   readonly responseText: string;
   readonly reason: string;
   readonly durationMs: number;
@@ -44,7 +44,7 @@ export interface PostOptions {
   readonly redact?: (text: string) => string;
 }
 
-export async function postMeasurement(
+export function postMeasurement(
   req: ArchiveRequest,
   dispatcher: Dispatcher,
   timeoutMs: number,
@@ -52,64 +52,119 @@ export async function postMeasurement(
 ): Promise<PostResult> {
   const now = options.now ?? Date.now;
   const redact = options.redact ?? ((t: string): string => t);
+  const outer = options.signal;
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  const deadline = AbortSignal.timeout(timeoutMs * OVERALL_TIMEOUT_FACTOR + UNDICI_TIMER_SLACK_MS);
-  const signal = options.signal ? AbortSignal.any([deadline, options.signal]) : deadline;
 
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await request(req.url, {
-      dispatcher,
-      method: 'POST',
-      headers: req.headers,
-      body: req.body,
-      signal,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-  } catch (err) {
-    const c = classifyNetworkError(signal.aborted ? (signal.reason ?? err) : err);
-    return { outcome: c.outcome, status: null, retryAfterMs: null, responseText: '', reason: redact(c.reason), durationMs: elapsed() };
-  }
+  return new Promise<PostResult>((resolve) => {
+    // undici's dispatch() with a handler of our own, not request(): no AbortController, response
+    // stream or promise per chunk on every delivery, and the answer is read straight off the socket.
+    let controller: Dispatcher.DispatchController | null = null;
+    let abortReason: unknown = null;
+    let settled = false;
+    let status: number | null = null;
+    let verdict: ReturnType<typeof classifyStatus> | null = null;
+    let retryAfterMs: number | null = null;
+    let keep = 0;
+    let kept = 0;
+    let truncated = false;
+    const chunks: Buffer[] = [];
 
-  const status = res.statusCode;
-  const verdict = classifyStatus(status);
-  const retryAfterMs = parseRetryAfter(firstHeader(res.headers['retry-after']), now());
-  let responseText = '';
-  let reason = verdict.reason;
-  try {
-    responseText = clipText(redact(await readBounded(res.body, RESPONSE_TEXT_LIMIT + REDACTION_READ_MARGIN)), RESPONSE_TEXT_LIMIT);
-  } catch (err) {
-    // The status already says what the archiver decided; a broken body only adds a note.
-    reason = `${reason}; reading the answer failed: ${redact(classifyNetworkError(err).reason)}`;
-  }
-  return { outcome: verdict.outcome, status, retryAfterMs, responseText, reason, durationMs: elapsed() };
+    const settle = (result: Omit<PostResult, 'durationMs'>): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      outer?.removeEventListener('abort', onOuter);
+      resolve({ ...result, durationMs: elapsed() });
+    };
+    const abort = (reason: unknown): void => {
+      if (settled || abortReason !== null) return;
+      abortReason = reason;
+      // Before the request has started there is no controller yet: onRequestStart aborts it.
+      controller?.abort(reason as Error);
+    };
+    const onOuter = (): void => abort(outer?.reason);
+    // Connect, headers and body each have their own idle timeout; this bounds the whole exchange.
+    const deadline = setTimeout(
+      () => abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      timeoutMs * OVERALL_TIMEOUT_FACTOR + UNDICI_TIMER_SLACK_MS,
+    );
+    // Like AbortSignal.timeout: a pending deadline alone never keeps the process alive.
+    deadline.unref();
+    if (outer?.aborted) abort(outer.reason);
+    else outer?.addEventListener('abort', onOuter, { once: true });
+
+    const failed = (err: unknown): void => {
+      const cause = abortReason ?? err;
+      if (verdict === null || status === null) {
+        const c = classifyNetworkError(cause);
+        settle({ outcome: c.outcome, status: null, retryAfterMs: null, responseText: '', reason: redact(c.reason) });
+        return;
+      }
+      // The status already says what the archiver decided; a broken body only adds a note.
+      settle({
+        outcome: verdict.outcome,
+        status,
+        retryAfterMs,
+        responseText: answerText(chunks, keep, truncated, redact),
+        reason: `${verdict.reason}; reading the answer failed: ${redact(classifyNetworkError(cause).reason)}`,
+      });
+    };
+
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        if (abortReason !== null) c.abort(abortReason as Error);
+      },
+      onResponseStart(_c, statusCode, headers) {
+        status = statusCode;
+        verdict = classifyStatus(statusCode);
+        retryAfterMs = parseRetryAfter(firstHeader(headers['retry-after']), now());
+        // A delivery's answer is read to the end (an unread body would pin the socket) but not
+        // kept: nothing reads it. Otherwise keep enough to redact a secret straddling the limit.
+        keep = verdict.outcome === 'delivered' ? 0 : RESPONSE_TEXT_LIMIT + REDACTION_READ_MARGIN;
+      },
+      onResponseData(_c, chunk) {
+        if (kept < keep) {
+          chunks.push(chunk);
+          kept += chunk.length;
+        } else if (keep > 0) {
+          truncated = true;
+        }
+      },
+      onResponseEnd() {
+        if (verdict === null || status === null) {
+          failed(new Error('the archiver answered without a status'));
+          return;
+        }
+        settle({ outcome: verdict.outcome, status, retryAfterMs, responseText: answerText(chunks, keep, truncated, redact), reason: verdict.reason });
+      },
+      onResponseError(_c, err) {
+        failed(err);
+      },
+    };
+
+    try {
+      dispatcher.dispatch(
+        { origin: req.origin, path: req.path, method: 'POST', headers: req.headers, body: req.body, headersTimeout: timeoutMs, bodyTimeout: timeoutMs },
+        handler,
+      );
+    } catch (err) {
+      failed(err);
+    }
+  });
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/**
- * Keeps the first `limit` bytes and drains the rest unkept: an unread body would pin the socket,
- * and the overall deadline bounds how long a huge or endless answer can take.
- */
-async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let kept = 0;
-  let truncated = false;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    if (kept < limit) {
-      chunks.push(buf);
-      kept += buf.length;
-    } else {
-      truncated = true;
-    }
-  }
+/** The kept start of the answer, redacted, then clipped to RESPONSE_TEXT_LIMIT. */
+function answerText(chunks: readonly Buffer[], keep: number, truncated: boolean, redact: (text: string) => string): string {
+  if (keep === 0 || chunks.length === 0) return '';
   const text = Buffer.concat(chunks).toString('utf8');
-  return truncated || text.length > limit ? `${text.slice(0, limit)}…` : text;
+  const read = truncated || text.length > keep ? `${text.slice(0, keep)}…` : text;
+  return clipText(redact(read), RESPONSE_TEXT_LIMIT);
 }
 
 function clipText(text: string, limit: number): string {

@@ -153,7 +153,7 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
     archiveBackoffMs: backoffMs,
     archiveBackoffMaxMs: backoffMaxMs,
     archiveTimeoutMs: r.int('ARCHIVE_TIMEOUT_MS', 30_000, 1, DAY_MS),
-    archiveConcurrency: r.int('ARCHIVE_CONCURRENCY', 8, 1, 256),
+    archiveConcurrency: r.int('ARCHIVE_CONCURRENCY', 64, 1, 256),
     archiveCaFile: r.raw('ARCHIVE_CA_FILE')?.trim() ?? null,
     archiveInsecureTls: r.bool('ARCHIVE_INSECURE_TLS', false),
     archiveFailedKeepDays: r.int('ARCHIVE_FAILED_KEEP_DAYS', 30, 1, 3650),

@@ -65,7 +65,11 @@ export const VARIABLES: readonly EnvVariable[] = [
     { name: 'ARCHIVE_BACKOFF_MS', default: '10000', description: 'First retry delay, ms; doubles per attempt, with jitter.' },
     { name: 'ARCHIVE_BACKOFF_MAX_MS', default: '600000', description: 'Upper bound of the retry delay, ms.' },
     { name: 'ARCHIVE_TIMEOUT_MS', default: '30000', description: 'Per-request timeout (connect, headers, body each), ms.' },
-    { name: 'ARCHIVE_CONCURRENCY', default: '8', description: 'Deliveries in flight per archive worker (1..256).' },
+    {
+      name: 'ARCHIVE_CONCURRENCY',
+      default: '64',
+      description: 'Deliveries in flight per archive worker (1..256): enough to keep up with an archiver tens of ms away; each in-flight delivery holds one keep-alive connection to it.',
+    },
     {
       name: 'ARCHIVE_FAILED_KEEP_DAYS',
       default: '30',

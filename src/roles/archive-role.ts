@@ -2,6 +2,7 @@
 import { Worker } from 'bullmq';
 import type { ArchiveJobData } from '../jobs/archive-job.js';
 import { archiveBackoffStrategy, createArchiveProcessor } from '../archive/archive-processor.js';
+import { deliverySummary, type DeliverySummary } from '../archive/delivery-summary.js';
 import { createArchiveDispatchers } from '../archive/dispatchers.js';
 import { recoveryHint } from '../archive/recovery-hint.js';
 import { maskUserinfo } from '../config/archive-urls.js';
@@ -24,6 +25,8 @@ export interface ArchiveRoleDeps {
   readonly queues: QueueRegistry;
   readonly logger: Logger;
   readonly shutdownGraceMs: number;
+  /** How often each worker logs how many deliveries it made; default every 10 s. */
+  readonly summaryEveryMs?: number;
 }
 
 export async function startArchiveRole(deps: ArchiveRoleDeps): Promise<Role> {
@@ -32,10 +35,13 @@ export async function startArchiveRole(deps: ArchiveRoleDeps): Promise<Role> {
   const secrets = configuredSecrets(config);
   const urls = deps.urls ?? config.archiveUrls;
   if (urls.length === 0) logger.warn('archive role: ARCHIVE_URLS is empty, so there is nothing to deliver; it stays idle');
+  const summaries: DeliverySummary[] = [];
   // One worker per archiver queue: a stalled archiver only occupies its own slots.
   const workers = urls.map((url) => {
+    const summary = deliverySummary(logger, { url: maskUserinfo(url), queue: archiveQueueName(url) }, deps.summaryEveryMs);
+    summaries.push(summary);
     // The queue and the URL are bound here, from configuration: a job's `url` is only checked against it.
-    const processor = createArchiveProcessor({ config, archiverUrl: url, dispatchers, logger, secrets });
+    const processor = createArchiveProcessor({ config, archiverUrl: url, dispatchers, logger, secrets, onDelivered: summary.delivered });
     const worker = new Worker<ArchiveJobData>(archiveQueueName(url), processor, {
       connection: connectionFor('worker', queues.connection),
       prefix: queues.prefix,
@@ -64,6 +70,7 @@ export async function startArchiveRole(deps: ArchiveRoleDeps): Promise<Role> {
     close() {
       closing ??= (async () => {
         await Promise.all(workers.map((w) => closeWorker(w, deps.shutdownGraceMs, logger)));
+        for (const s of summaries) s.close();
         await dispatchers.close();
       })();
       return closing;

@@ -41,6 +41,10 @@ export interface ArchiverServer {
   /** Accepted records keyed by run_id|category|ts (the real archiver's upsert key). */
   readonly records: ReadonlyMap<string, StoredRecord>;
   acceptedPosts(): number;
+  /** Requests received (also in lean mode, where `requests` stays empty). */
+  requestCount(): number;
+  /** Most requests read but not yet answered at one time: how many a client had in flight. */
+  peakInFlight(): number;
   distinctRecords(): number;
   failNext(n: number, mode: Mode): void;
   enqueue(...modes: Mode[]): void;
@@ -61,6 +65,13 @@ export interface ArchiverServerOptions {
   readonly slowBodyChunkMs?: number;
   /** Serve HTTPS (node:https) with this PEM key and certificate instead of plain HTTP. */
   readonly tls?: { readonly key: string; readonly cert: string };
+  /**
+   * Keep no request or record in memory, only counts (acceptedPosts, requestCount): for benchmarks
+   * that send tens of thousands of deliveries. `requests` and `records` stay empty.
+   */
+  readonly lean?: boolean;
+  /** Answer each request in 'normal' mode this many ms after it has been read, as an archiver across a WAN would; default 0. */
+  readonly latencyMs?: number;
 }
 
 interface Answer {
@@ -119,7 +130,12 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
   const requests: RecordedRequest[] = [];
   const records = new Map<string, StoredRecord>();
   const timers = new Set<NodeJS.Timeout>();
+  const lean = options.lean ?? false;
+  const latencyMs = options.latencyMs ?? 0;
   let accepted = 0;
+  let received = 0;
+  let inFlight = 0;
+  let peakInFlight = 0;
 
   function authFails(req: IncomingMessage): Answer | null {
     if (token === null) return null;
@@ -161,7 +177,7 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
     const existing = records.get(key);
     if (existing && u.searchParams.get('upsert') === 'false') return problem(409, 'Conflict');
     if (existing) existing.writes += 1;
-    else records.set(key, { body: b, writes: 1 });
+    else if (!lean) records.set(key, { body: b, writes: 1 });
     accepted += 1;
     return { status: 200, body: { data: [{ message: 'No Content', details: { run_id: b.run_id } }], type: 'no_content', size: 1, status: 200 } };
   }
@@ -193,7 +209,8 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
       const mode = script.shift() ?? defaultMode;
       let parsed: unknown;
       try {
-        parsed = JSON.parse(raw);
+        // Lean mode keeps nothing, so it skips this parse (api() parses the body to validate it).
+        parsed = lean ? undefined : JSON.parse(raw);
       } catch {
         parsed = undefined;
       }
@@ -209,7 +226,11 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
         receivedAt,
         status: null,
       };
-      requests.push(rec);
+      received += 1;
+      inFlight += 1;
+      peakInFlight = Math.max(peakInFlight, inFlight);
+      res.once('close', () => void (inFlight -= 1));
+      if (!lean) requests.push(rec);
       if (mode === 'stall') return;
       if (mode === 'reset') return void req.socket.destroy();
       if (typeof mode === 'object' && 'status' in mode) {
@@ -221,7 +242,9 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
       const answer = api(req, raw);
       rec.status = answer.status;
       const delay = mode === 'slow-body' ? slowChunkMs : typeof mode === 'object' ? mode.chunkDelayMs : null;
-      send(res, answer, delay);
+      if (latencyMs <= 0) return send(res, answer, delay);
+      const t = setTimeout(() => (timers.delete(t), send(res, answer, delay)), latencyMs);
+      timers.add(t);
     });
   };
   const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handler) : createServer(handler);
@@ -235,6 +258,8 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
     requests,
     records,
     acceptedPosts: () => accepted,
+    requestCount: () => received,
+    peakInFlight: () => peakInFlight,
     distinctRecords: () => records.size,
     failNext: (n, mode) => {
       for (let i = 0; i < n; i++) script.push(mode);
@@ -243,7 +268,7 @@ export async function startArchiverServer(options: ArchiverServerOptions = {}): 
     setDefaultMode: (mode) => void (defaultMode = mode),
     setToken: (t) => void (token = t),
     async waitForRequests(count, timeoutMs = 10_000) {
-      await eventually(() => requests.length >= count, { timeoutMs, intervalMs: 10, what: () => `${count} requests at the archiver stub (${requests.length} so far)` });
+      await eventually(() => received >= count, { timeoutMs, intervalMs: 10, what: () => `${count} requests at the archiver stub (${received} so far)` });
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -232,6 +232,34 @@ describe('archive delivery', () => {
     expect(r.durationMs).toBeLessThan(1900);
   });
 
+  it("is cancelled at once by the job's signal (worker shutting down), before and during the exchange", async () => {
+    const server = await startArchiverServer({ token: TOKEN });
+    onCleanup(() => server.close());
+    const dispatchers = createArchiveDispatchers({ archiveTimeoutMs: 5000, archiveCaFile: null, archiveInsecureTls: false });
+    onCleanup(() => dispatchers.close(200));
+    server.setDefaultMode('stall');
+    const req = buildArchiveRequest(server.url, jobData(server.url), TOKEN, 'cancel-test');
+    const during = new AbortController();
+    setTimeout(() => during.abort(), 100);
+    const r = await postMeasurement(req, dispatchers.get(req.url), 5000, { signal: during.signal });
+    expect(r).toMatchObject({ outcome: 'retry', status: null });
+    expect(r.reason).toContain('AbortError');
+    expect(r.durationMs).toBeLessThan(2000);
+    const before = new AbortController();
+    before.abort();
+    const r2 = await postMeasurement(req, dispatchers.get(req.url), 5000, { signal: before.signal });
+    expect(r2).toMatchObject({ outcome: 'retry', status: null });
+    expect(r2.reason).toContain('AbortError');
+  });
+
+  it("keeps no answer text for a delivery (nothing reads it), and the archiver's answer for a refusal", async () => {
+    const ok = await postTo('normal');
+    expect(ok).toMatchObject({ outcome: 'delivered', status: 200, responseText: '' });
+    const no = await postTo({ status: 400, body: { detail: 'ts is not a date' } });
+    expect(no).toMatchObject({ outcome: 'reject', status: 400 });
+    expect(no.responseText).toContain('ts is not a date');
+  });
+
   it('bounds a body that trickles just inside the idle timeout, by the overall deadline', async () => {
     const r = await postTo({ slowBody: true, chunkDelayMs: 100 });
     expect(r).toMatchObject({ outcome: 'delivered', status: 200 });

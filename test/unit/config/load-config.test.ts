@@ -70,7 +70,7 @@ describe('loadConfig defaults', () => {
       archiveBackoffMs: 10_000,
       archiveBackoffMaxMs: 600_000,
       archiveTimeoutMs: 30_000,
-      archiveConcurrency: 8,
+      archiveConcurrency: 64,
       archiveCaFile: null,
       archiveInsecureTls: false,
       archiveFailedKeepDays: 30,
