@@ -1,25 +1,21 @@
 // The one place a psq process is wired together: Redis and the queues, the measurement backend,
 // the plan, and the roles. `psq start`, the workers/ entry points and `psq run-once` all go
 // through here, so a round run now is wired exactly like a scheduled one.
+//
+// A role's modules are imported when that role starts (`await import(…)` below), and the queue and
+// measurement modules when something needs them: a process running one role keeps in memory only
+// what that role uses (the archive role no express or bull-board, the measure role no undici…).
 import type { Config } from './config/config.js';
 import type { Logger } from './logger.js';
-import { partitionSupported, type MeasureBackend, type SkippedSpec } from './measure/backend.js';
-import { createBackend } from './measure/create-backend.js';
-import { decideBackend, findExecutable, type BackendDecision } from './measure/select-backend.js';
+import type { MeasureBackend, SkippedSpec } from './measure/backend.js';
+import type { BackendDecision } from './measure/select-backend.js';
 import type { MeasurementSpec } from './plan/measurement-spec.js';
-import { plan } from './plan/plan.js';
-import { resolveRedis, type RedisHandle } from './queues/embedded-redis.js';
-import { QueueRegistry } from './queues/queue-registry.js';
-import { requireRedis, waitForRedis, type WaitForRedisOptions } from './queues/redis-check.js';
-import { readRedisTls } from './queues/redis-tls.js';
-import { startArchiveRole } from './roles/archive-role.js';
-import { startDashboardRole } from './roles/dashboard-role.js';
-import { startMeasureRole } from './roles/measure-role.js';
-import { startResponderRole } from './roles/responder-role.js';
+import type { RedisHandle } from './queues/embedded-redis.js';
+import type { QueueRegistry } from './queues/queue-registry.js';
+import type { WaitForRedisOptions } from './queues/redis-check.js';
 import type { Role } from './roles/role.js';
 import type { RoleName } from './roles/role-name.js';
 import type { RoundSchedule } from './schedule/scheduler-sync.js';
-import { startSchedulerRole } from './roles/scheduler-role.js';
 
 export interface Queues {
   readonly redis: RedisHandle;
@@ -38,6 +34,12 @@ export function warnAboutConfig(config: Config, logger: Logger): void {
 export async function openQueues(config: Config, logger: Logger): Promise<Queues>;
 export async function openQueues(config: Config, logger: Logger, wait: Omit<WaitForRedisOptions, 'logger'>): Promise<Queues | null>;
 export async function openQueues(config: Config, logger: Logger, wait?: Omit<WaitForRedisOptions, 'logger'>): Promise<Queues | null> {
+  const [{ resolveRedis }, { QueueRegistry }, { requireRedis, waitForRedis }, { readRedisTls }] = await Promise.all([
+    import('./queues/embedded-redis.js'),
+    import('./queues/queue-registry.js'),
+    import('./queues/redis-check.js'),
+    import('./queues/redis-tls.js'),
+  ]);
   const redis = await resolveRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir, logger, processEnv: config.processEnv, tls: await readRedisTls(config) });
   try {
     if (wait === undefined) await requireRedis(redis.options);
@@ -64,7 +66,13 @@ export interface Measurement {
   readonly skipped: readonly SkippedSpec[];
 }
 
-export function setUpMeasurement(config: Config, logger: Logger, options: { readonly logBackend: boolean }): Measurement {
+export async function setUpMeasurement(config: Config, logger: Logger, options: { readonly logBackend: boolean }): Promise<Measurement> {
+  const [{ partitionSupported }, { createBackend }, { decideBackend, findExecutable }, { plan }] = await Promise.all([
+    import('./measure/backend.js'),
+    import('./measure/create-backend.js'),
+    import('./measure/select-backend.js'),
+    import('./plan/plan.js'),
+  ]);
   const decision = decideBackend(config, (bin) => findExecutable(bin, config.path));
   if (options.logBackend) logger.info({ backend: decision.name, reason: decision.reason }, 'measurement backend');
   const backend = createBackend(decision.name, config, logger);
@@ -83,8 +91,10 @@ export function defaultRoles(decision: BackendDecision): RoleName[] {
 export interface RoleWiring {
   readonly config: Config;
   readonly logger: Logger;
-  readonly queues: QueueRegistry;
-  readonly measurement: Measurement;
+  /** null: no role started here uses Redis (the responder alone). */
+  readonly queues: QueueRegistry | null;
+  /** null: no role started here measures or schedules. */
+  readonly measurement: Measurement | null;
   /** How long a closing archive role waits for deliveries in flight (default SHUTDOWN_TIMEOUT). */
   readonly archiveGraceMs?: number;
   /**
@@ -126,19 +136,44 @@ export async function startRoles(names: readonly RoleName[], wiring: RoleWiring)
 }
 
 async function startRole(name: RoleName, wiring: RoleWiring, all: readonly RoleName[]): Promise<Role> {
-  const { config, logger, queues, measurement } = wiring;
+  const { config, logger } = wiring;
+  const queues = () => wiring.queues ?? missing(name, 'Redis queues');
+  const measurement = () => wiring.measurement ?? missing(name, 'a measurement set-up');
   switch (name) {
-    case 'responder':
+    case 'responder': {
+      const { startResponderRole } = await import('./roles/responder-role.js');
       return startResponderRole({ port: config.iperf3Port, bind: config.responderBind, logger, processEnv: config.processEnv });
-    case 'dashboard':
-      return startDashboardRole({ config, queues, logger, roles: () => [...all], ...(wiring.fleetTestpoints ? { testpoints: wiring.fleetTestpoints } : {}) });
-    case 'measure':
-      return startMeasureRole({ config, queues, backend: measurement.backend, logger, shutdownGraceMs: config.shutdownTimeoutMs });
-    case 'archive':
-      return startArchiveRole({ config, queues, logger, shutdownGraceMs: wiring.archiveGraceMs ?? config.shutdownTimeoutMs });
+    }
+    case 'dashboard': {
+      const { startDashboardRole } = await import('./roles/dashboard-role.js');
+      return startDashboardRole({ config, queues: queues(), logger, roles: () => [...all], ...(wiring.fleetTestpoints ? { testpoints: wiring.fleetTestpoints } : {}) });
+    }
+    case 'measure': {
+      const { startMeasureRole } = await import('./roles/measure-role.js');
+      return startMeasureRole({ config, queues: queues(), backend: measurement().backend, logger, shutdownGraceMs: config.shutdownTimeoutMs });
+    }
+    case 'archive': {
+      const { startArchiveRole } = await import('./roles/archive-role.js');
+      return startArchiveRole({ config, queues: queues(), logger, shutdownGraceMs: wiring.archiveGraceMs ?? config.shutdownTimeoutMs });
+    }
     case 'scheduler': {
-      const schedules = wiring.fleet?.schedules ?? [{ testpoint: config.testpoint, pattern: config.cronExpression, tz: config.tz, specs: measurement.specs }];
-      return startSchedulerRole({ config, schedules, queues, logger, ownsAllSchedules: wiring.fleet?.ownsAll === true });
+      const { startSchedulerRole } = await import('./roles/scheduler-role.js');
+      const schedules = wiring.fleet?.schedules ?? [{ testpoint: config.testpoint, pattern: config.cronExpression, tz: config.tz, specs: measurement().specs }];
+      return startSchedulerRole({ config, schedules, queues: queues(), logger, ownsAllSchedules: wiring.fleet?.ownsAll === true });
     }
   }
+}
+
+/** Whether `roles` need Redis: every role but the responder does. Pure. */
+export function rolesUseRedis(roles: readonly RoleName[]): boolean {
+  return roles.some((r) => r !== 'responder');
+}
+
+/** Whether `roles` need the backend and plan (setUpMeasurement): the measure and scheduler roles. Pure. */
+export function rolesMeasure(roles: readonly RoleName[]): boolean {
+  return roles.includes('measure') || roles.includes('scheduler');
+}
+
+function missing(role: RoleName, what: string): never {
+  throw new Error(`the ${role} role was started without ${what}`);
 }

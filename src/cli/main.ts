@@ -1,5 +1,6 @@
 // psq: the command-line entry point. Only src/cli/ and workers/ use signals, argv or exit; only
 // checked-config.ts reads process.env (biome's noProcessEnv holds everything else to it).
+import type { ConfigProblem } from '../errors.js';
 import { parseCliArgs, USAGE } from './args.js';
 
 // Every other module is imported when its command runs (`await import(…)` below): `psq help`,
@@ -13,6 +14,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const args = parsed.args;
+  // A long-running process: its start-up must not size its young generation (young-generation.ts).
+  if (args.command === 'start') (await import('./young-generation.js')).holdYoungGeneration();
   if (args.command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -22,15 +25,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${listTests()}\n`);
     return 0;
   }
+  if (args.command === 'health') {
+    // Its own short reading of the few variables it uses (health-config.ts): it runs every 30 s per container.
+    const { healthConfigFrom } = await import('./checked-config.js');
+    const { config, problems } = await healthConfigFrom(args);
+    if (problems.length > 0) return configProblems(problems);
+    return (await import('./commands/health.js')).healthCommand(config, args.roles);
+  }
   const { checkedConfigFrom } = await import('./checked-config.js');
   const checked = await checkedConfigFrom(args);
   const problems = checked.problems;
   let config = checked.config;
-  if (problems.length > 0) {
-    const { ConfigError } = await import('../errors.js');
-    process.stderr.write(`psq: ${new ConfigError(problems).message}\nNothing was enqueued. See env.template for every variable.\n`);
-    return 2;
-  }
+  if (problems.length > 0) return configProblems(problems);
   if (args.command === 'plan') return (await import('./commands/plan.js')).planCommand(config, args.testpoint);
   if (args.testpoint !== null || (args.command === 'run-once' && config.fleetFile !== null)) {
     // One testpoint of the fleet: its hosts, tests, schedule… in place of the environment's.
@@ -43,7 +49,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     config = picked.config;
   }
   if (args.command === 'acl') return (await import('./commands/acl.js')).aclCommand(config, args.acl);
-  if (args.command === 'health') return (await import('./commands/health.js')).healthCommand(config, args.roles);
   if (args.command === 'status') return (await import('./commands/status.js')).statusCommand(config, { json: args.json });
   const [{ createLogger, resolveLogFormat }, { progressOn, setProgressDisplay }, { StatusLine }] = await Promise.all([
     import('../logger.js'),
@@ -101,6 +106,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     logger.fatal({ err }, 'psq failed');
     return 1;
   }
+}
+
+async function configProblems(problems: readonly ConfigProblem[]): Promise<number> {
+  const { ConfigError } = await import('../errors.js');
+  process.stderr.write(`psq: ${new ConfigError([...problems]).message}\nNothing was enqueued. See env.template for every variable.\n`);
+  return 2;
 }
 
 function isListenError(err: unknown): boolean {

@@ -112,7 +112,7 @@ async function caFileProblem(config: Config): Promise<string | null> {
 }
 
 /** The same reading (and PEM checks) every Redis connection does at start, so both agree on what is acceptable. */
-async function redisTlsProblem(config: Config): Promise<ConfigProblem | null> {
+export async function redisTlsProblem(config: Pick<Config, 'redisCaFile' | 'redisCertFile' | 'redisKeyFile'>): Promise<ConfigProblem | null> {
   if (config.redisCaFile === null && config.redisCertFile === null && config.redisKeyFile === null) return null;
   const { readRedisTls, RedisTlsFileError, expectedTlsFile } = await import('../queues/redis-tls.js');
   try {

@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import type { RedisOptions } from 'bullmq';
 import { sleep } from '../async.js';
 import type { Logger } from '../logger.js';
@@ -52,6 +52,8 @@ async function startEmbedded(dataDir: string, logger: Logger, processEnv: Readon
     '--logfile', join(dir, 'redis.log'),
   ];
   let child: ResultPromise;
+  // execa only when an embedded Redis is started: a process given REDIS_URL never needs it.
+  const { execa } = await import('execa');
   try {
     child = execa('redis-server', args, {
       reject: false, stdin: 'ignore', stdout: 'ignore', stderr: 'pipe', cleanup: true,

@@ -1,17 +1,13 @@
-// Does Redis answer PING within the time? One short-lived connection, no retries, never throws.
+// Does Redis answer PING within the time? One short-lived connection of our own (redis-wire.ts), no
+// retries, never throws.
 import type { RedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
-import { connectionFor } from './connection-kinds.js';
+import { askRedis } from './redis-wire.js';
 
 export async function redisAnswers(options: RedisOptions, timeoutMs = 1000): Promise<boolean> {
-  const client = new Redis(connectionFor('probe', options, timeoutMs) as Record<string, unknown>);
-  client.on('error', () => undefined);
   try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
+    const [pong] = await askRedis(options, [['PING']], timeoutMs);
+    return pong === 'PONG';
   } catch {
     return false;
-  } finally {
-    client.disconnect();
   }
 }

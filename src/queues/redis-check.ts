@@ -1,13 +1,10 @@
 // Before any queue is opened: does Redis answer, take our password and database? One bounded try,
 // so a command fails within seconds with a reason instead of BullMQ reconnecting forever.
 import type { RedisOptions } from 'bullmq';
-import { Redis } from 'ioredis';
-import { withTimeout } from '../async.js';
 import type { Logger } from '../logger.js';
-import { connectionFor } from './connection-kinds.js';
 import { describeRedisTarget } from './redis-options.js';
 import { describeRedisProblem, reconnectDelayMs, type RedisProblem } from './redis-problem.js';
-import { tlsAlertAfterHandshake, tlsRefusal } from './tls-alert-probe.js';
+import { askRedis, type RedisReply } from './redis-wire.js';
 
 /** A command cannot use Redis; `problem` says why and whether retrying could help. */
 export class RedisConnectError extends Error {
@@ -23,40 +20,40 @@ export class RedisConnectError extends Error {
 
 /** null when Redis answers PING with these options (password and database included); else why not. */
 export async function checkRedis(options: RedisOptions, timeoutMs = 5000): Promise<RedisProblem | null> {
-  const { db, ...rest } = options as RedisOptions & { db?: number };
+  const asked = await askRedisChecked(options, [], timeoutMs);
+  return asked.ok ? null : asked.problem;
+}
+
+/**
+ * checkRedis, then `commands` on the same connection (one connection for `psq health`): their
+ * replies (an error reply as a RedisReplyError value), or why Redis could not be used.
+ */
+export async function askRedisChecked(
+  options: RedisOptions,
+  commands: readonly (readonly string[])[],
+  timeoutMs: number,
+): Promise<{ ok: true; replies: RedisReply[] } | { ok: false; problem: RedisProblem }> {
   const target = describeRedisTarget(options);
   const tls = (options as { tls?: { cert?: unknown } }).tls;
-  if (tls !== undefined) {
+  const facts = { tls: tls !== undefined, clientCert: tls?.cert !== undefined };
+  // node:tls and the probes only for rediss://.
+  const probe = tls !== undefined ? await import('./tls-alert-probe.js') : null;
+  if (probe !== null) {
     // TLS trouble is asked about on a socket of our own first (tls-alert-probe.ts tlsRefusal).
-    let refused = await tlsRefusal(rest, timeoutMs);
-    if (refused !== null && isCutOff(refused)) refused = (await tlsAlertAfterHandshake(rest)) ?? refused;
-    if (refused !== null) return describeRedisProblem(refused, target, { tls: true, clientCert: tls.cert !== undefined });
+    let refused = await probe.tlsRefusal(options, timeoutMs);
+    if (refused !== null && isCutOff(refused)) refused = (await probe.tlsAlertAfterHandshake(options)) ?? refused;
+    if (refused !== null) return { ok: false, problem: describeRedisProblem(refused, target, facts) };
   }
-  // ioredis reports a refused SELECT on connect as an 'error' event and carries on in database 0,
-  // so the database is selected here explicitly, where a refusal can be seen.
-  const client = new Redis(connectionFor('probe', rest, timeoutMs) as Record<string, unknown>);
-  let firstError: unknown = null;
-  client.on('error', (err) => {
-    firstError ??= err;
-  });
-  const answered = (async () => {
-    await client.connect();
-    if (db !== undefined && db > 0) await client.select(db);
-    await client.ping();
-  })();
+  // A short conversation of our own (redis-wire.ts), not a client library: AUTH, SELECT and PING in
+  // order, where a refused password or database is the reply itself, and nothing reconnects.
   try {
-    // A backstop past the client's own connectTimeout; it holds the process open, since the command
-    // has nothing else to do until it has this answer.
-    const timedOut = () => Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' });
-    await withTimeout(answered, timeoutMs + 1000, 'Redis check', { keepAlive: true, error: timedOut });
-    return null;
+    const [pong, ...replies] = await askRedis(options, [['PING'], ...commands], timeoutMs);
+    if (pong instanceof Error) throw pong;
+    return { ok: true, replies };
   } catch (err) {
-    // "Connection is closed" hides the cause, which arrived as an 'error' event first.
-    let cause = firstError ?? err;
-    if (tls !== undefined && isCutOff(cause)) cause = (await tlsAlertAfterHandshake(rest)) ?? cause;
-    return describeRedisProblem(cause, target, { tls: tls !== undefined, clientCert: tls?.cert !== undefined });
-  } finally {
-    client.disconnect();
+    let cause = err;
+    if (probe !== null && isCutOff(cause)) cause = (await probe.tlsAlertAfterHandshake(options)) ?? cause;
+    return { ok: false, problem: describeRedisProblem(cause, target, facts) };
   }
 }
 

@@ -1,7 +1,6 @@
 // The TLS files for Redis (REDIS_CA_FILE, REDIS_CERT_FILE, REDIS_KEY_FILE), read where connections are
 // made: configuration holds only their paths (src/config reads no disk). Never logs their contents.
 import { readFile } from 'node:fs/promises';
-import { createSecureContext } from 'node:tls';
 import type { Config } from '../config/config.js';
 
 export type RedisTlsFiles = Pick<Config, 'redisCaFile' | 'redisCertFile' | 'redisKeyFile'>;
@@ -46,6 +45,9 @@ export async function readRedisTls(files: RedisTlsFiles): Promise<RedisTlsMateri
     readPem('REDIS_CERT_FILE', files.redisCertFile),
     readPem('REDIS_KEY_FILE', files.redisKeyFile),
   ]);
+  if (ca === undefined && cert === undefined && key === undefined) return {};
+  // node:tls only when there is a file to check: most health checks have none.
+  const { createSecureContext } = await import('node:tls');
   if (ca !== undefined && files.redisCaFile !== null) {
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new RedisTlsFileError('REDIS_CA_FILE', files.redisCaFile, 'no PEM certificate in it (no "-----BEGIN CERTIFICATE-----" line)');
     try {

@@ -12,7 +12,7 @@ import { NO_PROGRESS, type ProgressDisplay } from '../progress-display.js';
 
 export async function runOnceCommand(config: Config, args: CliArgs, logger: Logger, progress: ProgressDisplay = NO_PROGRESS): Promise<number> {
   warnAboutConfig(config, logger);
-  const measurement = setUpMeasurement(config, logger, { logBackend: true });
+  const measurement = await setUpMeasurement(config, logger, { logBackend: true });
   const { redis, queues } = await openQueues(config, logger);
   let roles: Role[] = [];
   try {

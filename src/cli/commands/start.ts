@@ -1,20 +1,27 @@
 // psq start: the long-running roles, until SIGTERM/SIGINT.
 import { settlesWithin } from '../../async.js';
-import { defaultRoles, openQueues, setUpMeasurement, startRoles, warnAboutConfig } from '../../composition.js';
+import { defaultRoles, openQueues, rolesMeasure, rolesUseRedis, setUpMeasurement, startRoles, warnAboutConfig } from '../../composition.js';
 import type { Config } from '../../config/config.js';
 import { closeAll, handleShutdownSignals } from '../../lifecycle.js';
 import type { Logger } from '../../logger.js';
 import { formatProblem } from '../../errors.js';
-import { fleetSchedules, planFleet, type FleetSchedule } from '../../plan/fleet-plan.js';
-import { checkBooking } from '../../plan/overbooking.js';
+import type { FleetSchedule } from '../../plan/fleet-plan.js';
 import type { RoleName } from '../../roles/role-name.js';
 import type { SchedulerRole } from '../../roles/scheduler-role.js';
 import type { CliArgs } from '../args.js';
 import { checkedConfigFrom } from '../checked-config.js';
-import { fleetProblemsText, loadFleet, testpointConfigFrom } from '../read-fleet-file.js';
+import { releaseYoungGeneration } from '../young-generation.js';
+
+// The fleet, planning and booking modules are imported only by the roles that use them (the
+// scheduler, a fleet's measure role, a fleet's dashboard): a long-running role keeps what it loads.
 
 /** The scheduler's schedules: the whole fleet's (FLEET_FILE), or the environment's one testpoint; refused when overbooked. */
-function fleetToSchedule(config: Config): { ok: true; fleet: { schedules: FleetSchedule[]; ownsAll: boolean } } | { ok: false; text: string } {
+async function fleetToSchedule(config: Config): Promise<{ ok: true; fleet: { schedules: FleetSchedule[]; ownsAll: boolean } } | { ok: false; text: string }> {
+  const [{ fleetProblemsText, loadFleet }, { fleetSchedules, planFleet }, { checkBooking }] = await Promise.all([
+    import('../read-fleet-file.js'),
+    import('../../plan/fleet-plan.js'),
+    import('../../plan/overbooking.js'),
+  ]);
   const loaded = loadFleet(config);
   if (!loaded.ok) return { ok: false, text: fleetProblemsText(config.fleetFile, loaded.problems) };
   const fleetPlan = planFleet(loaded.fleet);
@@ -28,6 +35,7 @@ export async function startCommand(given: Config, args: CliArgs, logger: Logger)
   const runs = (role: RoleName) => args.roles.length === 0 || args.roles.includes(role);
   // A testpoint of a fleet measures what the fleet file gives it (TESTPOINT names it, or --testpoint).
   if (runs('measure') && config.fleetFile !== null && args.testpoint === null) {
+    const { fleetProblemsText, testpointConfigFrom } = await import('../read-fleet-file.js');
     const picked = testpointConfigFrom(config, config.testpoint);
     if (!picked.ok) {
       process.stderr.write(`psq: ${fleetProblemsText(picked.fleetFile, picked.problems)}\nThe measure role runs one testpoint of the fleet: set TESTPOINT or pass --testpoint ID.\n`);
@@ -35,23 +43,25 @@ export async function startCommand(given: Config, args: CliArgs, logger: Logger)
     }
     config = picked.config;
   }
-  const toSchedule = runs('scheduler') ? fleetToSchedule(config) : null;
+  const toSchedule = runs('scheduler') ? await fleetToSchedule(config) : null;
   if (toSchedule !== null && !toSchedule.ok) {
     process.stderr.write(`psq: ${toSchedule.text}\nNothing was scheduled.\n`);
     return 2;
   }
   warnAboutConfig(config, logger);
-  const measurement = setUpMeasurement(config, logger, { logBackend: runs('measure') });
-  const roleNames = args.roles.length > 0 ? args.roles : defaultRoles(measurement.decision);
+  // The backend and plan only where they are used (no roles named: all of them, and the backend decides on the responder).
+  const measurement = args.roles.length === 0 || rolesMeasure(args.roles) ? await setUpMeasurement(config, logger, { logBackend: runs('measure') }) : null;
+  const roleNames = args.roles.length > 0 ? args.roles : defaultRoles(measurement!.decision);
   // Redis may come up after us (a reboot, the central stack restarting): wait for it, one line per
-  // attempt, and leave at once on SIGTERM/SIGINT meanwhile.
-  const opened = await untilSignal((stopped) => openQueues(config, logger, { stopped }));
+  // attempt, and leave at once on SIGTERM/SIGINT meanwhile. The responder alone does not use it.
+  const opened = rolesUseRedis(roleNames) ? await untilSignal((stopped) => openQueues(config, logger, { stopped })) : undefined;
   if (opened === null) {
     logger.info('stopped while waiting for Redis');
     return 0;
   }
-  const { redis, queues } = opened;
-  const fleetTestpoints = config.fleetFile !== null && runs('dashboard') ? fleetIds(config) : undefined;
+  const redis = opened?.redis ?? null;
+  const queues = opened?.queues ?? null;
+  const fleetTestpoints = config.fleetFile !== null && runs('dashboard') ? await fleetIds(config) : undefined;
   const roles = await startRoles(roleNames, {
     config,
     logger,
@@ -61,6 +71,8 @@ export async function startCommand(given: Config, args: CliArgs, logger: Logger)
     ...(fleetTestpoints ? { fleetTestpoints } : {}),
   });
   logger.info({ roles: roleNames, testpoint: config.testpoint, fleetFile: config.fleetFile }, 'psq started');
+  // Loaded and running: the young generation may grow with real work again (young-generation.ts).
+  releaseYoungGeneration();
   const scheduler = roles.find((r): r is SchedulerRole => r.name === 'scheduler');
   const reload = scheduler ? () => void reloadPlan(args, scheduler, logger) : null;
   if (reload) process.on('SIGHUP', reload);
@@ -74,7 +86,7 @@ export async function startCommand(given: Config, args: CliArgs, logger: Logger)
         clearInterval(keepAlive);
         // Bounded: with Redis gone, closing connections could otherwise wait forever.
         const boundMs = config.shutdownTimeoutMs + 5_000;
-        const closed = closeAll([() => redis.stop(), () => queues.close(), ...roles.map((r) => () => r.close())], (err) =>
+        const closed = closeAll([async () => redis?.stop(), async () => queues?.close(), ...roles.map((r) => () => r.close())], (err) =>
           logger.error({ err }, 'error during shutdown'),
         );
         if (!(await settlesWithin(closed, boundMs))) {
@@ -118,7 +130,7 @@ async function reloadPlan(args: CliArgs, scheduler: SchedulerRole, logger: Logge
       logger.error({ problems: problems.map(formatProblem) }, 'SIGHUP: the configuration has problems; the running plan stays');
       return;
     }
-    const toSchedule = fleetToSchedule(config);
+    const toSchedule = await fleetToSchedule(config);
     if (!toSchedule.ok) {
       logger.error({ problems: toSchedule.text.split('\n').slice(1).map((l) => l.trim()) }, 'SIGHUP: the fleet cannot be scheduled; the running plan stays');
       return;
@@ -130,7 +142,8 @@ async function reloadPlan(args: CliArgs, scheduler: SchedulerRole, logger: Logge
 }
 
 /** FLEET_FILE's testpoint ids; a fleet file that cannot be read shows none (the scheduler reports why). */
-function fleetIds(config: Config): string[] | undefined {
+async function fleetIds(config: Config): Promise<string[] | undefined> {
+  const { loadFleet } = await import('../read-fleet-file.js');
   const loaded = loadFleet(config);
   return loaded.ok ? loaded.fleet.testpoints.map((t) => t.id) : undefined;
 }
