@@ -71,7 +71,7 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     // Workers are counted from Redis' client list, so a testpoint whose measure worker is gone
     // shows `workers: 0` on its queue here, wherever the dashboard runs.
     const [counts, workers] = await withTimeout(
-      Promise.all([Promise.all(list.map((q) => q.getJobCounts(...HEALTH_STATES))), Promise.all(list.map((q) => q.getWorkersCount()))]),
+      Promise.all([Promise.all(list.map((q) => q.getJobCounts(...HEALTH_STATES))), workersPerQueue(deps.control, list)]),
       Math.ceil(budget / 2),
       'queue counts',
     );
@@ -86,4 +86,25 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     // PING answered but the counts did not come in time: Redis is not usable for the workers either.
     return { httpStatus: 503, body: { status: 'error', redis: 'unreachable', roles, queues: {} } };
   }
+}
+
+/**
+ * How many workers each queue has, from one CLIENT LIST: Queue.getWorkersCount asks for the whole
+ * list once per queue, and a fleet's dashboard watches a hundred queues with hundreds of clients.
+ * BullMQ names a worker's connection `<prefix>:<base64 of the queue name>`, with `:w:<name>` after it
+ * for a named worker (its protected Queue.clientName; test/integration/dashboard-workers.test.ts
+ * holds the two counts side by side).
+ */
+export async function workersPerQueue(control: Redis, queues: readonly Pick<Queue, 'name' | 'opts'>[]): Promise<number[]> {
+  const index = new Map(queues.map((q, i) => [`${q.opts.prefix ?? 'bull'}:${Buffer.from(q.name).toString('base64')}`, i]));
+  const counts = queues.map(() => 0);
+  const list = String(await control.client('LIST'));
+  for (const line of list.split(/\r?\n/)) {
+    const name = / name=(\S*)/.exec(line)?.[1];
+    if (!name) continue;
+    const cut = name.indexOf(':w:');
+    const i = index.get(cut === -1 ? name : name.slice(0, cut));
+    if (i !== undefined) counts[i]!++;
+  }
+  return counts;
 }

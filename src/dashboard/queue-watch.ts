@@ -1,7 +1,7 @@
 // The dashboard's view of the deployment's queues: discovers them, owns one fail-fast Queue and one
 // QueueEvents listener per queue, and tells the board about each new one.
 import { Queue, QueueEvents, type RedisOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import { connectionFor } from '../queues/connection-kinds.js';
 import { withTimeout } from '../async.js';
 import type { Logger } from '../logger.js';
@@ -33,8 +33,22 @@ export class QueueWatch {
   private refreshing: Promise<void> | null = null;
   private initialDone = false;
   private closed = false;
+  /**
+   * One producer connection for every watched Queue (BullMQ does not close a connection it is given):
+   * a connection per queue of a 100-testpoint fleet is 200 more clients, each loading BullMQ's
+   * scripts, which made the dashboard's start seconds slower and tens of MB bigger. Made on first use.
+   */
+  private producer: Redis | null = null;
 
   constructor(private readonly opts: QueueWatchOptions) {}
+
+  private sharedProducer(): Redis {
+    if (this.producer === null) {
+      this.producer = new Redis(connectionFor('producer', this.opts.connection) as Record<string, unknown>);
+      this.producer.on('error', (err: Error) => this.opts.logger.debug({ err }, 'dashboard queue connection error'));
+    }
+    return this.producer;
+  }
 
   names(): string[] {
     return sortQueueNames(this.watched.keys());
@@ -74,25 +88,31 @@ export class QueueWatch {
       names = await withTimeout(discoverQueueNames(this.opts.control, this.opts.prefix, this.opts.known), 10_000, 'queue discovery');
     } finally {
       // Even without Redis the board shows the queues this deployment is configured to have.
-      for (const name of this.opts.known) if (!this.watched.has(name)) await this.add(name, false);
+      await this.addAll(this.opts.known, false);
     }
-    for (const name of names) if (!this.watched.has(name)) await this.add(name, this.initialDone);
+    await this.addAll(names, this.initialDone);
     this.initialDone = true;
   }
 
+  /** Adds the queues not yet watched, their stream ends read at once (one round trip for a fleet, not one per queue). */
+  private async addAll(names: readonly string[], fromStart: boolean): Promise<void> {
+    const fresh = names.filter((name) => !this.watched.has(name));
+    const ends = await Promise.all(fresh.map((name) => (fromStart ? '0-0' : this.streamEnd(name))));
+    for (const [i, name] of fresh.entries()) this.add(name, ends[i]!);
+  }
+
   /**
-   * `fromStart`: a queue that appeared after the dashboard started has no history we could have
-   * counted, so its events stream is read from the beginning; otherwise from its current end, read
-   * first so nothing slips between "discovered" and "listening".
+   * `lastEventId`: where the queue's events stream is read from. A queue that appeared after the
+   * dashboard started has no history we could have counted, so from the beginning ('0-0');
+   * otherwise from its current end, read first so nothing slips between "discovered" and
+   * "listening"; null (unknown) from now.
    */
-  private async add(name: string, fromStart: boolean): Promise<void> {
+  private add(name: string, lastEventId: string | null): void {
     if (this.closed || this.watched.has(name)) return;
     const { connection, prefix, logger, recorder } = this.opts;
-    const lastEventId = fromStart ? '0-0' : await this.streamEnd(name);
-    if (this.closed || this.watched.has(name)) return;
     // Producers fail fast (BullMQ's production guide): a board request during an outage gets an
     // error at once instead of queueing commands until Redis returns.
-    const queue = new Queue(name, { connection: connectionFor('producer', connection), prefix });
+    const queue = new Queue(name, { connection: this.sharedProducer(), prefix });
     queue.on('error', (err) => logger.debug({ err, queue: name }, 'dashboard queue error'));
     // QueueEvents blocks on XREAD, so it waits out outages (BullMQ sets maxRetriesPerRequest: null).
     const events = new QueueEvents(name, { connection: connectionFor('worker', connection), prefix, ...(lastEventId ? { lastEventId } : {}) });
@@ -150,5 +170,16 @@ export class QueueWatch {
         bounded('queue close', () => queue.close(), () => queue.getBackend().close(true)),
       ]),
     );
+    const producer = this.producer;
+    this.producer = null;
+    if (producer !== null) {
+      await bounded(
+        'queue connection close',
+        async () => {
+          await producer.quit();
+        },
+        async () => producer.disconnect(),
+      );
+    }
   }
 }

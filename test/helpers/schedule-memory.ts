@@ -1,5 +1,5 @@
 // A large fleet's schedules run by the real scheduler role, and what its schedule state costs in
-// Redis (issue 12): shared by test/integration/schedule-memory.test.ts and bench/schedule-memory.ts.
+// Redis (issue 12): shared by test/integration/schedule-memory.test.ts and bench/scenarios/schedule-state.ts.
 // Nothing is measured: no measure worker runs, so the ticks' measurement jobs only wait in
 // measure-<tp>, and are dropped between phases to keep the shared Redis small.
 import { Redis } from 'ioredis';
@@ -110,13 +110,14 @@ export async function scheduleState(redis: Redis, prefix: string): Promise<Sched
 /**
  * One tick per schedule: promotes every schedule's next (delayed) tick, as if its hour had come, and
  * waits until the scheduler role has fanned each one out and its Job Scheduler has queued the next.
- * Returns how many ticks ran.
+ * `count` promotes only that many of them (the first in delayed order). Returns how many ticks ran.
  */
-export async function runTickRound(queues: QueueRegistry, schedules: number, timeoutMs = 60_000): Promise<number> {
+export async function runTickRound(queues: QueueRegistry, schedules: number, timeoutMs = 60_000, count = schedules): Promise<number> {
   const queue = queues.get<TickJobData>(SCHEDULE_QUEUE);
   const delayed = await queue.getDelayed(0, -1);
   if (delayed.length !== schedules) throw new Error(`expected one delayed tick per schedule (${schedules}), found ${delayed.length}`);
-  await Promise.all(delayed.map((job) => job.promote()));
+  const promoted = delayed.slice(0, count);
+  await Promise.all(promoted.map((job) => job.promote()));
   let last = '';
   await eventually(
     async () => {
@@ -125,9 +126,9 @@ export async function runTickRound(queues: QueueRegistry, schedules: number, tim
       if ((c['failed'] ?? 0) > 0) throw new Error(`a tick failed: ${last}`);
       return c['waiting'] === 0 && c['active'] === 0 && c['prioritized'] === 0 && c['delayed'] === schedules;
     },
-    { timeoutMs, intervalMs: 20, what: () => `the scheduler role to process ${schedules} promoted ticks (last counts ${last})` },
+    { timeoutMs, intervalMs: 20, what: () => `the scheduler role to process ${promoted.length} promoted ticks (last counts ${last})` },
   );
-  return delayed.length;
+  return promoted.length;
 }
 
 /**
@@ -153,9 +154,12 @@ export function measureQueueBytes(redis: Redis, prefix: string): Promise<KeyByte
 
 /** Drops the fanned-out measurement jobs (no worker would ever take them here), keeping Redis small. */
 export async function dropMeasureQueues(redis: Redis, prefix: string): Promise<void> {
-  const { perKey } = await measureQueueBytes(redis, prefix);
-  const keys = [...perKey.keys()];
-  for (let i = 0; i < keys.length; i += 1000) await redis.del(...keys.slice(i, i + 1000));
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:measure-*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
 }
 
 export async function waitingMeasureJobs(queues: QueueRegistry, schedules: readonly FleetSchedule[]): Promise<number> {
