@@ -27,9 +27,35 @@ function testpointOf(queueName: string): string {
   return queueName.replace(/^(measure|throughput)-/, '');
 }
 
-/** Measure job ids are `testpoint__category__tool__dest__direction__slot` (plan/job-id.ts). */
-function categoryFromJobId(jobId: string): string {
-  return categoryLabel(jobId.split('__')[1]);
+/**
+ * Measure job ids are `testpoint__category__tool__dest[~source]__direction__slot` (plan/job-id.ts);
+ * the queue names the testpoint (which may itself hold "__"). The segments of an id of the queue's
+ * testpoint after it, or null.
+ */
+function idSegments(queueName: string, jobId: string): string[] | null {
+  const head = `${testpointOf(queueName)}__`;
+  return jobId.startsWith(head) ? jobId.slice(head.length).split('__') : null;
+}
+
+function categoryFromJobId(queueName: string, jobId: string): string {
+  return categoryLabel(idSegments(queueName, jobId)?.[0]);
+}
+
+/** The destination address an id names: its ':' were written as '_' (no address holds a '_'). */
+function destIpFromJobId(queueName: string, jobId: string): string | undefined {
+  const segments = idSegments(queueName, jobId);
+  if (segments === null || segments.length < 5) return undefined;
+  return segments.slice(2, -2).join('__').split('~')[0]!.replace(/_/g, ':');
+}
+
+/** The destination's name from a job's name, `rtt auto → site-a (192.0.2.10) forward` (fan-out.ts measureJobName). */
+function destNameFromJobName(name: string, ip: string | undefined): string | undefined {
+  const at = name.indexOf('→ ');
+  const end = name.lastIndexOf(' ');
+  if (at === -1 || end <= at) return undefined;
+  const dest = name.slice(at + 2, end);
+  const withIp = ip !== undefined ? ` (${ip})` : null;
+  return withIp !== null && dest.endsWith(withIp) ? dest.slice(0, -withIp.length) : dest;
 }
 
 interface MeasureData {
@@ -131,7 +157,8 @@ export class JobEventRecorder {
   private measureFinished(queueName: string, jobId: string, job: Job | undefined, state: 'completed' | 'failed'): void {
     const testpoint = testpointOf(queueName);
     const data = (job?.data ?? {}) as MeasureData;
-    const category = job ? categoryLabel(data.spec?.category) : categoryFromJobId(jobId);
+    // A compact job (fan-out.ts) carries no spec: its id names the category.
+    const category = job && data.spec !== undefined ? categoryLabel(data.spec.category) : categoryFromJobId(queueName, jobId);
     const returned = state === 'completed' ? (job?.returnvalue as MeasureOutcome | null | undefined) : undefined;
     const skipped = typeof returned?.skipped === 'string';
     // Dropped: its round was over before it could start (the testpoint was down or its slots busy).
@@ -155,14 +182,28 @@ export class JobEventRecorder {
 
   private markSuccess(queueName: string, job: Job): void {
     const data = (job.data ?? {}) as MeasureData;
-    const labels = {
-      testpoint: testpointOf(queueName),
-      category: categoryLabel(data.spec?.category),
-      dest: textLabel(data.spec?.dest?.name),
-      dest_ip: textLabel(data.spec?.dest?.ip),
-    };
+    const labels = data.spec !== undefined
+      ? {
+          testpoint: testpointOf(queueName),
+          category: categoryLabel(data.spec?.category),
+          dest: textLabel(data.spec?.dest?.name),
+          dest_ip: textLabel(data.spec?.dest?.ip),
+        }
+      : this.compactLabels(queueName, job);
     if (!this.destBudget.allow(labels)) return;
     this.lastSuccess.set(labels, (job.finishedOn ?? Date.now()) / 1000);
+  }
+
+  /** The labels of a compact job (no spec in its data): from its id and its name. */
+  private compactLabels(queueName: string, job: Job): Record<'testpoint' | 'category' | 'dest' | 'dest_ip', string> {
+    const jobId = String(job.id);
+    const ip = destIpFromJobId(queueName, jobId);
+    return {
+      testpoint: testpointOf(queueName),
+      category: categoryFromJobId(queueName, jobId),
+      dest: textLabel(typeof job.name === 'string' ? destNameFromJobName(job.name, ip) : undefined),
+      dest_ip: textLabel(ip),
+    };
   }
 
   private roundFinished(job: Job): void {

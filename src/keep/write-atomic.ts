@@ -1,6 +1,6 @@
 // Atomic file writes: a reader sees the old file or the whole new one, never a torn one.
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { link, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** A hidden temp name in the same directory (rename is atomic only within one filesystem). */
@@ -28,13 +28,31 @@ export async function makeDirectory(dir: string): Promise<void> {
   }
 }
 
-/** Writes and fsyncs `file`; on failure removes it again, so a full disk leaves no 0-byte file. */
-export async function writeFileSynced(file: string, content: string): Promise<void> {
+/**
+ * Runs `write` (which creates files in `dir`); when `dir` is missing (ENOENT), creates it and runs
+ * `write` once more. The directory exists nearly always, so asking first would cost every write a
+ * mkdir; and one removed meanwhile (an operator's clean-up) is made again.
+ */
+export async function inDirectory<T>(dir: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await makeDirectory(dir);
+  return write();
+}
+
+/**
+ * Writes `file` (a new one: never replaces) and, unless `sync` is false, fsyncs it; on failure
+ * removes it again, so a full disk leaves no 0-byte file.
+ */
+export async function writeFileSynced(file: string, content: string, sync = true): Promise<void> {
   try {
     const handle = await open(file, 'wx', 0o644);
     try {
       await handle.writeFile(content);
-      await handle.sync();
+      if (sync) await handle.sync();
     } finally {
       await handle.close();
     }
@@ -44,14 +62,18 @@ export async function writeFileSynced(file: string, content: string): Promise<vo
   }
 }
 
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await makeDirectory(dirname(file));
+/**
+ * Replaces `file` atomically, creating its directory when missing. `sync: false` for files whose
+ * loss in a power failure costs nothing but work (a rename without fsync may leave an empty file
+ * after a crash of the machine, never a torn one while it runs).
+ */
+export async function writeFileAtomic(file: string, content: string, options: { readonly sync?: boolean } = {}): Promise<void> {
   const temp = tempPathFor(file);
   try {
-    await writeFileSynced(temp, content);
+    await inDirectory(dirname(file), () => writeFileSynced(temp, content, options.sync ?? true));
     await rename(temp, file);
   } catch (err) {
-    await rm(temp, { force: true });
+    await unlink(temp).catch(() => undefined);
     throw err;
   }
 }
@@ -62,17 +84,17 @@ export function collisionName(file: string, n: number): string {
 }
 
 /**
- * Move a finished temp file to its final name without ever replacing an existing result (two
- * attempts within one second would share a name; failures are data and must not be overwritten).
- * Returns the name used.
+ * Give a finished temp file its final name without ever replacing an existing result (two attempts
+ * within one second would share a name; failures are data and must not be overwritten): a hard
+ * link, which fails with EEXIST where rename would replace. Returns the name used; the temp name is
+ * left for the caller to remove (beside whatever else it does next).
  */
-export async function moveIntoPlace(temp: string, file: string): Promise<string> {
+export async function linkIntoPlace(temp: string, file: string): Promise<string> {
   for (let n = 1; n < 1000; n++) {
     const target = n === 1 ? file : collisionName(file, n);
     if (n > 1 && target === file) break;
     try {
-      await link(temp, target); // fails with EEXIST instead of replacing, unlike rename
-      await rm(temp, { force: true });
+      await link(temp, target);
       return target;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

@@ -5,8 +5,12 @@ import type { ToolTracker } from './run-tool.js';
 export interface BackendRunContext {
   /** Resolved source address (from `%src`), or null. */
   readonly source: string | null;
-  /** Where the backend must leave the result JSON (a hidden temp file next to the final one). */
-  readonly outputFile: string;
+  /**
+   * Where a backend that writes its result to a file (pscheduler --output) must leave it: a private
+   * scratch file, made on the first call. A backend that keeps its result in memory never calls it,
+   * and so costs no temp directory per measurement.
+   */
+  outputFile(): Promise<string>;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   /** Records the tools it starts, so a worker that starts later can kill what a dead one left running. */

@@ -18,9 +18,9 @@ import { staleRoundReason } from './stale-round.js';
 import type { HeldLease, LeaseAttempt } from './throughput-leases.js';
 import { resolveSource } from './resolve-source.js';
 import { measurementTs, resultPath } from '../keep/result-path.js';
-import { busyWaitsOf, DEFAULT_BUSY_WAIT, type BusyWaitPolicy } from './busy-wait.js';
+import { busyWaitsOf, DEFAULT_BUSY_WAIT, slotWaitMs, type BusyWaitPolicy } from './busy-wait.js';
 import { decideMeasureOutcome, type RunResult } from './measure-decision.js';
-import { keepResult, scratchFileFor, type KeepOutcome } from '../keep/keep-result.js';
+import { keepResult, lazyScratchFile, type KeepOutcome } from '../keep/keep-result.js';
 import { findEarlierRun, recordMeasured } from './measured-marker.js';
 import type { PlannedSpecs } from './planned-specs.js';
 import type { ToolTracker } from './run-tool.js';
@@ -78,11 +78,6 @@ export interface MeasureDeps {
   readonly throughputSlots?: (spec: MeasurementSpec, who: string) => Promise<LeaseAttempt>;
 }
 
-/** How long a throughput job waits before asking again for a slot held by another test. */
-function slotWaitMs(remainingMs: number): number {
-  return Math.min(Math.max(remainingMs, 1000), 5000) + Math.floor(Math.random() * 1000);
-}
-
 export function createMeasureProcessor(deps: MeasureDeps) {
   const { config, backend, archiveQueueFor } = deps;
 
@@ -107,20 +102,25 @@ export function createMeasureProcessor(deps: MeasureDeps) {
 
   return async function processMeasureJob(job: Job<MeasureJobData>, token?: string, signal?: AbortSignal): Promise<MeasureOutcome> {
     // The queue it came from counts too: a throughput job on measure-<tp> would escape throughput exclusivity.
-    const problems = validateMeasureJob(job.data, config.testpoint, job.queueName);
-    if (problems.length > 0) {
+    const jobId = String(job.id);
+    const refuse = (problems: readonly string[]): never => {
       const reason = refusalReason('job refused', problems);
       deps.logger.error({ jobId: job.id, queue: job.queueName, reason }, 'measurement job refused');
       throw new UnrecoverableError(reason);
+    };
+    const problems = validateMeasureJob(job.data, config.testpoint, job.queueName, jobId);
+    if (problems.length > 0) refuse(problems);
+    // A compact job (no spec in its data) is the planned spec its id names, from this testpoint's own
+    // plan: nothing of its data reaches the tool. A full one must be in that plan as it is.
+    let spec: MeasurementSpec;
+    if (job.data.spec === undefined) {
+      const found = deps.planned?.resolve(jobId) ?? { reason: 'the job data carries no spec, and this worker has no plan to find it in' };
+      spec = 'spec' in found ? found.spec : refuse([found.reason]);
+    } else {
+      spec = job.data.spec;
+      const unplanned = deps.planned?.check(spec) ?? null;
+      if (unplanned !== null) refuse([unplanned]);
     }
-    const spec = job.data.spec;
-    const unplanned = deps.planned?.check(spec) ?? null;
-    if (unplanned !== null) {
-      const reason = refusalReason('job refused', [unplanned]);
-      deps.logger.error({ jobId: job.id, queue: job.queueName, reason }, 'measurement job refused');
-      throw new UnrecoverableError(reason);
-    }
-    const jobId = String(job.id);
     const stale = staleRoundReason(job.data, Date.now());
     if (stale !== null) {
       deps.logger.warn({ jobId, queue: job.queueName, category: spec.category, targetHost: spec.dest.name, reason: stale }, 'measurement dropped: its round is over');
@@ -162,7 +162,9 @@ export function createMeasureProcessor(deps: MeasureDeps) {
     // A re-run of this very attempt (its first run lost the job lock, e.g. Redis was unreachable for
     // longer than the lock, so BullMQ handed the job out again): end it as the first run did, with the
     // same result, run_id and ts (the archive job ids then dedupe), instead of measuring twice.
-    const earlier = await findEarlierRun(config.dataDir, jobId, job.attemptsMade);
+    // BullMQ hands a job out again only after finding it stalled, and counts that on the job: a job
+    // never found stalled is no re-run, and needs no look at DATA_DIR.
+    const earlier = (job.stalledCounter ?? 0) > 0 ? await findEarlierRun(config.dataDir, jobId, job.attemptsMade) : null;
     if (earlier) {
       const { meta, raw, file, failure } = earlier;
       log.warn({ resultFile: file, ts: meta.ts }, 'this attempt was measured already (its first run lost the job lock); reusing that result instead of measuring again');
@@ -170,8 +172,10 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       if (decision.kind === 'retry') throw new MeasurementFailedError(decision.failure);
       const archiveJobs = decision.archived ? await enqueueArchives(jobId, spec, meta, raw, file) : [];
       const again: MeasureOutcome = { resultFile: file, runId: meta.run_id, ts: meta.ts, succeeded: decision.succeeded, archived: decision.archived, archiveJobs, skipped: null, keptOnDisk: true, keepError: null };
-      await job.updateProgress({ ...again });
-      if (decision.failure !== null) throw new MeasurementFailedError(decision.failure);
+      if (decision.failure !== null) {
+        await job.updateProgress({ ...again }); // as below: only a failing job needs its outcome in progress
+        throw new MeasurementFailedError(decision.failure);
+      }
       return again;
     }
 
@@ -180,9 +184,10 @@ export function createMeasureProcessor(deps: MeasureDeps) {
     if (spec.category === 'throughput' && deps.throughputSlots) {
       const got = await deps.throughputSlots(spec, `${config.testpoint} ${jobId}`);
       if (!got.held) {
-        const delayMs = slotWaitMs(got.remainingMs);
+        // Until the holder expects to be done (busy-wait.ts); the worker takes its other jobs meanwhile.
+        const delayMs = slotWaitMs(got);
         const what = got.key.includes(':lease:dest:') ? `destination ${spec.dest.ip}` : `testpoint ${config.testpoint}`;
-        log.info({ holder: got.holder, delayMs }, `throughput slot of ${what} is held by ${got.holder}; waiting, not counted as an attempt`);
+        log.info({ holder: got.holder, delayMs, expectedRemainingMs: got.expectedRemainingMs }, `throughput slot of ${what} is held by ${got.holder}; waiting, not counted as an attempt`);
         await job.moveToDelayed(Date.now() + delayMs, token);
         throw new DelayedError(`waiting for the throughput slot of ${what} (held by ${got.holder})`);
       }
@@ -205,11 +210,9 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       archived,
     });
     // The backend's own output file lives outside DATA_DIR and is read into memory at once: the
-    // result must reach the archivers even when DATA_DIR is full or read-only (keep-result.ts).
-    const scratch = await scratchFileFor(plannedFile).catch(async (err: unknown) => {
-      await slots?.release().catch(() => undefined);
-      throw err;
-    });
+    // result must reach the archivers even when DATA_DIR is full or read-only (keep-result.ts). It is
+    // made only when the backend asks for it (pscheduler): the direct backend keeps its result in memory.
+    const scratch = lazyScratchFile(plannedFile);
     log.info({ backend: backend.name }, 'measurement started');
     let outcome: Awaited<ReturnType<MeasureBackend['run']>>;
     let text: string | null = null;
@@ -218,12 +221,15 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       outcome = await backend.run(spec, { source, outputFile: scratch.file, timeoutMs: config.measureTimeoutMs, signal, track: deps.toolTracker });
       if (outcome.kind === 'ran') {
         // MAX_RESULT_BYTES: a bigger result is kept on disk as it is, never read whole nor put into Redis.
-        const bounded = outcome.output !== undefined
-          ? boundText(outcome.output, config.maxResultBytes)
-          : await readBoundedResult(scratch.file, config.maxResultBytes);
+        // In memory, or in the scratch file if the backend asked for one (none asked: no result).
+        const output = outcome.output;
+        const written = output === undefined ? await scratch.made() : null;
+        const from: { readonly text: string } | { readonly file: string } | null = output !== undefined ? { text: output } : written !== null ? { file: written } : null;
+        const bounded = from === null ? ({ kind: 'text', text: null } as const)
+          : 'text' in from ? boundText(from.text, config.maxResultBytes)
+          : await readBoundedResult(from.file, config.maxResultBytes);
         if (bounded.kind === 'text') text = bounded.text;
-        else {
-          const from = outcome.output !== undefined ? { text: outcome.output } : { file: scratch.file };
+        else if (from !== null) {
           oversized = { bytes: bounded.bytes, keep: await keepOversizedResult(plannedFile, from, `${JSON.stringify(resultMeta(false, false))}\n`) };
         }
       }
@@ -290,18 +296,19 @@ export function createMeasureProcessor(deps: MeasureDeps) {
     const meta = resultMeta(succeeded, archived);
     // What the tool wrote is kept as it wrote it; the record written for a run without a result, as JSON.
     const asWritten = decision.kind === 'retry' || decision.rawFrom === 'result' ? text : null;
-    const keep = await keepResult(plannedFile, asWritten ?? `${JSON.stringify(raw)}\n`, `${JSON.stringify(meta)}\n`);
+    const keep = await keepResult(plannedFile, asWritten ?? `${JSON.stringify(raw)}\n`, `${JSON.stringify(meta)}\n`, {
+      // Lets a re-run of this attempt (after a lost lock) reuse this result; without it, it measures again.
+      // Written as soon as the result has its name, so it is there before any archive job.
+      whenNamed: (kept) =>
+        recordMeasured(config.dataDir, jobId, job.attemptsMade, kept, failure).catch((err: unknown) =>
+          log.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not record the measured marker; a re-run of this attempt would measure again'),
+        ),
+    });
     const file = keep.kept ? keep.file : null;
     if (!keep.kept) {
       log.error(
         { errno: keep.errno, dataDir: config.dataDir, plannedFile, error: keep.message, succeeded, willDeliver: archived },
         `result not kept on disk (${keep.errno}): ${keep.message}; ${archived ? 'it is delivered to the archivers anyway' : 'nothing is left of this attempt'}`,
-      );
-    }
-    if (keep.kept) {
-      // Lets a re-run of this attempt (after a lost lock) reuse this result; without it, it measures again.
-      await recordMeasured(config.dataDir, jobId, job.attemptsMade, keep.file, failure).catch((err: unknown) =>
-        log.warn({ error: err instanceof Error ? err.message : String(err) }, 'could not record the measured marker; a re-run of this attempt would measure again'),
       );
     }
 
@@ -321,9 +328,10 @@ export function createMeasureProcessor(deps: MeasureDeps) {
       keptOnDisk: keep.kept,
       keepError: keep.kept ? null : keep.errno,
     };
-    // Progress survives a failed job (return values do not), so run-once can follow its deliveries.
-    await job.updateProgress({ ...measured });
     if (failure !== null) {
+      // Progress survives a failed job (return values do not), so run-once and the dashboard can
+      // follow its deliveries. A job that completes carries the same in its return value: no write.
+      await job.updateProgress({ ...measured });
       log.error({ durationMs, resultFile: file, archiveJobs: archiveJobs.length, reason: failure }, 'measurement failed');
       throw new MeasurementFailedError(failure);
     }

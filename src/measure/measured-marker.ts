@@ -61,7 +61,11 @@ export function expiredDays(days: readonly string[], nowMs: number, keepDays: nu
   return days.filter((d) => /^\d{4}-\d{2}-\d{2}$/.test(d) && d < cutoff);
 }
 
-/** Record that `resultFile` is the result of this attempt. Written after the result and its .meta. */
+/**
+ * Record that `resultFile` is the result of this attempt: once the result has its name (its .meta is
+ * named alongside; a marker read before that, or left by a keep that failed, finds no .meta and reads
+ * as "not measured"), and before any archive job.
+ */
 export async function recordMeasured(dataDir: string, jobId: string, attemptsMade: number, resultFile: string, failure: string | null): Promise<void> {
   const marker: MeasuredMarker = {
     measureJobId: jobId,
@@ -69,7 +73,9 @@ export async function recordMeasured(dataDir: string, jobId: string, attemptsMad
     resultFile: relative(dataDir, resultFile),
     failure,
   };
-  await writeFileAtomic(markerPath(dataDir, jobId), `${JSON.stringify(marker)}\n`);
+  // Not fsynced: a marker lost to a power failure only means the re-run measures again (see above),
+  // and the rename still shows a reader the whole marker or none.
+  await writeFileAtomic(markerPath(dataDir, jobId), `${JSON.stringify(marker)}\n`, { sync: false });
 }
 
 async function readJson(file: string): Promise<unknown> {

@@ -15,7 +15,7 @@ export function createPschedulerBackend(bin: string, processEnv: Readonly<Record
     name: 'pscheduler',
     supports: () => ({ ok: true }),
     async run(spec: MeasurementSpec, ctx: BackendRunContext): Promise<BackendOutcome> {
-      const argv = pschedulerArgs(spec, ctx.outputFile, ctx.source);
+      const argv = pschedulerArgs(spec, await ctx.outputFile(), ctx.source);
       const run = await runTool(bin, argv, { timeoutMs: ctx.timeoutMs, signal: ctx.signal, track: ctx.track, processEnv });
       if (run.notFound) return { kind: 'tool-missing', message: new ToolNotFoundError(bin).message };
       const diags = `${run.command}\n${tail(run.stderr)}`.trim();

@@ -4,9 +4,10 @@
 // Recorded by the worker rather than derived from BullMQ's finished jobs: those are kept by count
 // (20,000 completed per queue) and age, so reading "the last rounds" back would mean fetching
 // thousands of job hashes per status call for a large plan, and a queue's kept jobs mix rounds and
-// categories. Here each finished job costs one small script call, and memory is bounded: at most
-// ROUNDS_KEPT rounds per category and testpoint (older round hashes are deleted as new ones come),
-// every key expiring ROUND_TTL_MS after its last write.
+// categories. Here the jobs that finish within a moment cost one small script call per round and
+// outcome (the worker sums them: heartbeat.ts), and memory is bounded: at most ROUNDS_KEPT rounds
+// per category and testpoint (older round hashes are deleted as new ones come), every key expiring
+// ROUND_TTL_MS after its last write.
 import type { Redis } from 'ioredis';
 import type { MeasureOutcome } from '../measure/measure-processor.js';
 import type { Category } from '../plan/categories.js';
@@ -37,12 +38,21 @@ export interface RoundRecord {
   /** When the measurement's last attempt started and when it finished (ms); only measured outcomes set the round's span. */
   readonly startMs: number | null;
   readonly endMs: number | null;
+  /** How many measurements of this round ended this way (the worker sums them before writing); default 1. */
+  readonly count?: number;
+}
+
+/** `rec` added to what is pending for its round and outcome: counts add up, the span widens. Pure. */
+export function addRecord(sum: (RoundRecord & { readonly count: number }) | undefined, rec: RoundRecord): RoundRecord & { readonly count: number } {
+  if (sum === undefined) return { ...rec, count: rec.count ?? 1 };
+  const widen = (a: number | null, b: number | null, pick: (x: number, y: number) => number) => (a === null ? b : b === null ? a : pick(a, b));
+  return { ...sum, count: sum.count + (rec.count ?? 1), startMs: widen(sum.startMs, rec.startMs, Math.min), endMs: widen(sum.endMs, rec.endMs, Math.max) };
 }
 
 // KEYS: rounds index (sorted set of slots), this round's hash. ARGV: slot, outcome, start, end
-// ('' = none), rounds kept, ttl ms, the key base that a slot completes into a round hash key.
+// ('' = none), rounds kept, ttl ms, the key base that a slot completes into a round hash key, count.
 const RECORD_SCRIPT = `
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+redis.call('HINCRBY', KEYS[2], ARGV[2], tonumber(ARGV[8]))
 local start = tonumber(redis.call('HGET', KEYS[2], 'start'))
 if ARGV[3] ~= '' and (start == nil or tonumber(ARGV[3]) < start) then redis.call('HSET', KEYS[2], 'start', ARGV[3]) end
 local finish = tonumber(redis.call('HGET', KEYS[2], 'end'))
@@ -73,5 +83,6 @@ export async function recordRound(client: Redis, prefix: string, testpoint: stri
     String(ROUNDS_KEPT),
     String(ROUND_TTL_MS),
     keys.roundKeyBase(rec.category),
+    String(rec.count ?? 1),
   );
 }

@@ -1,6 +1,7 @@
 // Fleet → per testpoint its measurements, grouped into one schedule per distinct cron pattern (a
 // testpoint's per-category `schedules` override its `schedule`). Pure: plan.ts decides the
-// measurements, this file only splits them by pattern and carries the testpoint's spreading.
+// measurements, this file only splits them by pattern, carries the testpoint's spreading, and
+// staggers the order of throughput runs across the fleet (staggerThroughput).
 import { testpointLabel, type Fleet, type FleetTestpoint } from '../config/fleet.js';
 import { schedulerIdFor, type RoundSchedule } from '../schedule/scheduler-sync.js';
 import type { Category } from './categories.js';
@@ -55,7 +56,30 @@ export function categoriesByPattern(testpoint: Pick<FleetTestpoint, 'tests' | 's
   return byPattern;
 }
 
-export function planTestpoint(fleet: Pick<Fleet, 'file'>, testpoint: FleetTestpoint, index: number): TestpointPlan {
+/**
+ * The specs with their throughput runs taken destination by destination from a different starting
+ * point for each testpoint of the fleet (the `index`-th of `fleetSize`, spread evenly over the
+ * destinations); everything else keeps its place. Testpoints that share destinations fan their rounds
+ * out at the same moment, and each takes its throughput jobs in order: started at the same
+ * destination they would queue behind each other's lease at every step; started apart, each finds its
+ * next destination free as the others move on.
+ */
+export function staggerThroughput(specs: readonly MeasurementSpec[], index: number, fleetSize: number): MeasurementSpec[] {
+  const throughput = specs.filter((s) => s.category === 'throughput');
+  const byDest = new Map<string, MeasurementSpec[]>();
+  for (const s of throughput) {
+    const ip = s.dest.ip.toLowerCase();
+    byDest.set(ip, [...(byDest.get(ip) ?? []), s]);
+  }
+  const groups = [...byDest.values()];
+  const shift = fleetSize > 1 ? Math.floor((index * groups.length) / fleetSize) % Math.max(groups.length, 1) : 0;
+  if (shift === 0) return [...specs];
+  const rotated = [...groups.slice(shift), ...groups.slice(0, shift)].flat();
+  let next = 0;
+  return specs.map((s) => (s.category === 'throughput' ? rotated[next++]! : s));
+}
+
+export function planTestpoint(fleet: Pick<Fleet, 'file'>, testpoint: FleetTestpoint, index: number, fleetSize = 1): TestpointPlan {
   const input = planInputFor(testpoint);
   const schedules: FleetSchedule[] = [];
   const notes: PlanNote[] = [];
@@ -71,7 +95,7 @@ export function planTestpoint(fleet: Pick<Fleet, 'file'>, testpoint: FleetTestpo
       ...base,
       scheduleKey: schedulerIdFor(base),
       categories,
-      specs: part.specs,
+      specs: staggerThroughput(part.specs, index, fleetSize),
       offsetMs: testpoint.offsetMs,
       slipMs: testpoint.slipMs,
     });
@@ -80,7 +104,7 @@ export function planTestpoint(fleet: Pick<Fleet, 'file'>, testpoint: FleetTestpo
 }
 
 export function planFleet(fleet: Fleet): FleetPlan {
-  return { fleet, testpoints: fleet.testpoints.map((t, i) => planTestpoint(fleet, t, i)) };
+  return { fleet, testpoints: fleet.testpoints.map((t, i) => planTestpoint(fleet, t, i, fleet.testpoints.length)) };
 }
 
 /** Every schedule of the plan (or of the testpoints `only` names): what the scheduler role upserts. */

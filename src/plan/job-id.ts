@@ -7,9 +7,39 @@ function idPart(value: string): string {
   return value.replace(/[:/@|,%\s]/g, '_');
 }
 
-export function measureJobId(spec: MeasurementSpec, slotMs: number): string {
+/** A measure job id without its slot: `testpoint__category__tool__dest[~source]__direction`; it names the spec. */
+export function measureSpecKey(spec: MeasurementSpec): string {
   const dest = spec.source ? `${idPart(spec.dest.ip)}~${idPart(spec.source)}` : idPart(spec.dest.ip);
-  return [spec.testpoint, spec.category, spec.tool ?? 'auto', dest, spec.direction, String(slotMs)].join('__');
+  return [spec.testpoint, spec.category, spec.tool ?? 'auto', dest, spec.direction].join('__');
+}
+
+export function measureJobId(spec: MeasurementSpec, slotMs: number): string {
+  return `${measureSpecKey(spec)}__${slotMs}`;
+}
+
+export interface MeasureJobIdParts {
+  /** The id without its slot (measureSpecKey of the spec it names). */
+  readonly key: string;
+  /** The category segment as written (not checked against the known categories). */
+  readonly category: string;
+  readonly slotMs: number;
+}
+
+/**
+ * Splits a measure job id of `testpoint`'s, or null when it is none: it does not start with
+ * `testpoint__` or does not end in `__<slot>`. The testpoint is given, not parsed: a testpoint name
+ * may itself hold "__", and so may an IPv6 destination (its ':' become '_').
+ */
+export function parseMeasureJobId(jobId: string, testpoint: string): MeasureJobIdParts | null {
+  const head = `${testpoint}__`;
+  if (!jobId.startsWith(head)) return null;
+  const cut = jobId.lastIndexOf('__');
+  const slot = jobId.slice(cut + 2);
+  if (cut < head.length || !/^\d{1,16}$/.test(slot)) return null;
+  const rest = jobId.slice(head.length, cut);
+  const end = rest.indexOf('__');
+  const category = end === -1 ? rest : rest.slice(0, end);
+  return { key: jobId.slice(0, cut), category, slotMs: Number(slot) };
 }
 
 /** A UUID-shaped id derived from the measurement job id (same job → same run_id, on every re-delivery). */

@@ -13,10 +13,11 @@ import { withTimeout } from '../async.js';
 import type { Logger } from '../logger.js';
 import type { MeasureJobData } from '../jobs/measure-job.js';
 import { isCategory } from '../plan/categories.js';
+import { parseMeasureJobId } from '../plan/job-id.js';
 import { connectionFor } from '../queues/connection-kinds.js';
 import { isConnectionError } from '../queues/redis-problem.js';
 import { testpointKeys, workerMember } from '../operations/testpoint-status-keys.js';
-import { recordRound, roundOutcome, type RoundRecord } from '../operations/testpoint-status-rounds.js';
+import { addRecord, recordRound, roundOutcome, type RoundRecord } from '../operations/testpoint-status-rounds.js';
 import type { WorkerInfo } from '../operations/testpoint-status.js';
 import { packageVersion } from './package-version.js';
 
@@ -41,6 +42,9 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return now
 `;
+
+/** How long finished jobs are summed before their round records are written (psq status lags by as much). */
+export const ROUND_RECORD_DELAY_MS = 2000;
 
 export interface LivenessOptions {
   /** Base Redis options (the QueueRegistry's); the heartbeat derives its own connection. */
@@ -115,15 +119,30 @@ export function startLiveness(opts: LivenessOptions): Liveness {
   const timer = setInterval(tick, opts.intervalMs);
   timer.unref();
 
+  // Finished jobs are summed per round and outcome and written together a moment later: one script
+  // call per round for a burst of quick measurements instead of one Redis round trip per measurement.
   const records = new Set<Promise<void>>();
+  const pending = new Map<string, RoundRecord & { readonly count: number }>();
+  let flushTimer: NodeJS.Timeout | null = null;
+  const flush = () => {
+    if (flushTimer !== null) clearTimeout(flushTimer);
+    flushTimer = null;
+    for (const rec of pending.values()) {
+      const p = recordRound(client, opts.prefix, testpoint, rec).catch(problem);
+      records.add(p);
+      void p.finally(() => records.delete(p));
+    }
+    pending.clear();
+  };
   const record = (job: Job<MeasureJobData> | undefined, finished: Parameters<typeof roundOutcome>[0]) => {
-    const category = job?.data?.spec?.category;
+    // A compact job (fan-out.ts) carries no spec: its id names the category.
+    const category = job?.data?.spec?.category ?? (job?.id !== undefined ? parseMeasureJobId(job.id, testpoint)?.category : undefined);
     const slotMs = job?.data?.slotMs;
     if (!job || typeof category !== 'string' || !isCategory(category) || typeof slotMs !== 'number' || !Number.isSafeInteger(slotMs) || slotMs < 0) return;
     const rec: RoundRecord = { category, slotMs, outcome: roundOutcome(finished), startMs: job.processedOn ?? null, endMs: job.finishedOn ?? Date.now() };
-    const p = recordRound(client, opts.prefix, testpoint, rec).catch(problem);
-    records.add(p);
-    void p.finally(() => records.delete(p));
+    const key = `${rec.category} ${rec.slotMs} ${rec.outcome}`;
+    pending.set(key, addRecord(pending.get(key), rec));
+    flushTimer ??= setTimeout(flush, ROUND_RECORD_DELAY_MS);
   };
   for (const worker of opts.workers) {
     worker.on('completed', (job, returnvalue) => record(job, { state: 'completed', returnvalue }));
@@ -139,6 +158,7 @@ export function startLiveness(opts: LivenessOptions): Liveness {
       closing ??= (async () => {
         closed = true;
         clearInterval(timer);
+        flush();
         const settle = (p: Promise<unknown>, ms: number, what: string) => withTimeout(p, ms, what).catch(() => undefined);
         await settle(Promise.allSettled([inFlight, ...records]), 2000, 'heartbeat in flight');
         // Down at once, not two intervals later: the status tells a stop from a crash.

@@ -11,7 +11,7 @@ import { inFlightRuns } from '../measure/in-flight.js';
 import { createMeasureProcessor, type MeasureOutcome } from '../measure/measure-processor.js';
 import { pruneMeasuredMarkers } from '../measure/measured-marker.js';
 import { createToolTracker, killOrphanedTools } from '../measure/orphan-tools.js';
-import type { MeasureJobData } from '../jobs/measure-job.js';
+import { measureWorkerOptions, type MeasureJobData } from '../jobs/measure-job.js';
 import { plannedSpecs } from '../measure/planned-specs.js';
 import { acquireLeases, destinationLeaseKey, testpointLeaseKey } from '../measure/throughput-leases.js';
 import { plan } from '../plan/plan.js';
@@ -95,10 +95,18 @@ export async function startMeasureRole(deps: MeasureRoleDeps): Promise<Role> {
   // Exclusivity is the leases' now (throughput-leases.ts): a global concurrency of 1 would keep a dead
   // worker's slot until its job is found stalled, and an older psq may have set one on this queue.
   await queues.get(throughputName).removeGlobalConcurrency();
-  const common = { connection: connectionFor('worker', queues.connection), prefix: queues.prefix, ...stallOptions(config.stalledIntervalMs) };
+  const common = {
+    connection: connectionFor('worker', queues.connection),
+    prefix: queues.prefix,
+    ...stallOptions(config.stalledIntervalMs),
+    // Kept jobs and retry delay: the worker's, not written into every job (measure-job.ts).
+    ...measureWorkerOptions(config),
+  };
   const workers = [
     new Worker<MeasureJobData>(measureQueueName(config.testpoint), processor, { ...common, concurrency: config.measureConcurrency }),
-    new Worker<MeasureJobData>(throughputName, processor, { ...common, concurrency: 1 }),
+    // Two at a time: the leases keep their tests apart, and the second job waits in this process for
+    // the first's lease (throughput-leases.ts), so it starts the moment the first's tool is done.
+    new Worker<MeasureJobData>(throughputName, processor, { ...common, concurrency: 2 }),
   ];
   for (const w of workers) logWorkerEvents(w, logger);
   // Heartbeat and round records for psq status (heartbeat.ts), on a connection of their own.

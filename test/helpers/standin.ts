@@ -1,14 +1,14 @@
 // Puts the stand-in pscheduler first on PATH and reads back the argv it was given.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { STANDIN_DIR, standinPath } from './standin-spans.js';
 import { testDir } from './test-context.js';
 
-export const STANDIN_BIN_DIR = fileURLToPath(new URL('../fixtures/bin', import.meta.url));
+export const STANDIN_BIN_DIR = STANDIN_DIR;
 
 export function pathWithStandin(path = process.env['PATH'] ?? ''): string {
-  return `${STANDIN_BIN_DIR}${delimiter}${path}`;
+  return standinPath(path);
 }
 
 /**
@@ -29,6 +29,7 @@ export function standinInThisProcess(): () => string {
     process.env['PSQ_STANDIN_LOG'] = log();
     delete process.env['PSQ_STANDIN_MODE'];
     delete process.env['PSQ_STANDIN_MODES'];
+    delete process.env['PSQ_STANDIN_TEST_MODES'];
   });
   return log;
 }
@@ -44,3 +45,6 @@ export function readStandinLog(file: string): StandinCall[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as StandinCall);
 }
+
+
+export { overlappingSpans, readStandinSpans, type StandinSpan } from './standin-spans.js';

@@ -69,13 +69,15 @@ describe('dashboard metrics', () => {
 
     // Measurements: one completes, one fails on its only attempt.
     d.worker('measure-tp1', async (job) => {
-      if ((job.data as { spec: { dest: { name: string } } }).spec.dest.name === 'site-b') throw new Error('no route to host');
+      if ((job.data as { spec?: { dest: { name: string } } }).spec?.dest.name === 'site-b') throw new Error('no route to host');
       await new Promise((r) => setTimeout(r, 30));
       return { resultFile: '/data/latency/x.json', runId: 'r1', ts: new Date().toISOString(), succeeded: true, archived: false, archiveJobs: [], skipped: null };
     });
     const slotMs = Date.UTC(2026, 10, 25, 10, 0, 0);
     await d.queues.get('measure-tp1').add('latency a', { spec: spec('site-a', '192.0.2.10'), slotMs }, { jobId: 'tp1__latency__auto__192.0.2.10__forward__1' });
     await d.queues.get('measure-tp1').add('latency b', { spec: spec('site-b', '192.0.2.11'), slotMs }, { jobId: 'tp1__latency__auto__192.0.2.11__forward__1' });
+    // A compact job (fan-out.ts): no spec in its data; its id and name tell the labels.
+    await d.queues.get('measure-tp1').add('latency auto → site-c (2001:db8::c) forward', { slotMs }, { jobId: 'tp1__latency__auto__2001_db8__c__forward__1' });
     // A round tick, as the scheduler's worker completes it.
     d.worker('schedule', async () => ({ slotMs, measurements: 2 }));
     await d.queues.get('schedule').add('tick', { testpoint: 'tp1', specs: [] });
@@ -98,7 +100,7 @@ describe('dashboard metrics', () => {
     const s = await eventually(async () => {
       const samples = await d.metrics();
       const ready =
-        sampleValue(samples, 'psq_measurements_total', { ...tp, outcome: 'completed' }) === 1 &&
+        sampleValue(samples, 'psq_measurements_total', { ...tp, outcome: 'completed' }) === 2 &&
         sampleValue(samples, 'psq_measurements_total', { ...tp, outcome: 'failed' }) === 1 &&
         sampleValue(samples, 'psq_archive_deliveries_total', { archiver: label, outcome: 'delivered' }) === 1 &&
         sampleValue(samples, 'psq_archive_undelivered_jobs', { archiver: other }) === 1 &&
@@ -113,10 +115,11 @@ describe('dashboard metrics', () => {
     expect(sampleValue(s, 'psq_archive_delivery_lag_seconds_sum', { archiver: label })).toBeGreaterThanOrEqual(5);
     expect(sampleValue(s, 'psq_archive_undelivered_jobs', { archiver: label })).toBe(0);
     expect(sampleValue(s, 'psq_archive_oldest_undelivered_age_seconds', { archiver: other })).toBeCloseTo(3600, -2);
-    expect(sampleValue(s, 'psq_measurement_duration_seconds_count', { category: 'latency' })).toBe(1);
+    expect(sampleValue(s, 'psq_measurement_duration_seconds_count', { category: 'latency' })).toBe(2);
     const lastSuccess = sampleValue(s, 'psq_measurement_last_success_timestamp_seconds', { ...tp, dest: 'site-a', dest_ip: '192.0.2.10' });
     expect(Math.abs(lastSuccess! - Date.now() / 1000)).toBeLessThan(60);
     expect(sampleValue(s, 'psq_measurement_last_success_timestamp_seconds', { ...tp, dest: 'site-b' })).toBeUndefined();
+    expect(sampleValue(s, 'psq_measurement_last_success_timestamp_seconds', { ...tp, dest: 'site-c', dest_ip: '2001:db8::c' })).toBeGreaterThan(0);
     expect(sampleValue(s, 'psq_round_last_success_timestamp_seconds', { testpoint: 'tp1' })).toBe(slotMs / 1000);
     expect(sampleValue(s, 'psq_queue_jobs', { queue: 'measure-tp1', state: 'failed' })).toBe(1);
     expect(sampleValue(s, 'psq_queue_jobs', { queue: archiveQueueName(archiver.url), state: 'failed' })).toBe(1);

@@ -10,6 +10,7 @@ import type { MeasureJobData } from '../../src/jobs/measure-job.js';
 import { createPschedulerBackend } from '../../src/measure/pscheduler-backend.js';
 import { plan } from '../../src/plan/plan.js';
 import type { MeasurementSpec } from '../../src/plan/measurement-spec.js';
+import { measureJobId } from '../../src/plan/job-id.js';
 import { measureQueueName, SCHEDULE_QUEUE, throughputQueueName } from '../../src/queues/queue-names.js';
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { planHash, schedulerIdFor, type RoundSchedule } from '../../src/schedule/scheduler-sync.js';
@@ -115,6 +116,30 @@ describe('measure jobs are validated against the queue they were taken from', ()
     expect(readStandinLog(standinLog())).toHaveLength(1);
   });
 
+  it('stand-in: a compact job (no spec: its id names one) runs only a planned spec, on its own queue, of this testpoint; nothing else runs', async () => {
+    const cfg = config();
+    await startMeasure(cfg);
+    const measure = queues.get<unknown>(measureQueueName('tp-v'));
+    const rtt = specOf(cfg, 'rtt');
+    const cases: [Queue<unknown>, string, RegExp][] = [
+      // Well-formed ids the plan does not have: another destination, another direction.
+      [measure, measureJobId({ ...rtt, dest: { ip: '192.0.2.77', name: 'elsewhere' } }, 1), /job id "tp-v__rtt__auto__192\.0\.2\.77__forward__1" names no measurement in this testpoint's plan.*only planned measurements run/],
+      [measure, measureJobId({ ...rtt, direction: 'reverse' }, 1), /names no measurement in this testpoint's plan/],
+      // Another testpoint's planned measurement, and a planned throughput test on the light queue.
+      [measure, measureJobId({ ...rtt, testpoint: 'tp-w' }, 1), /job id "tp-w__rtt__.*" is not a measurement of this testpoint \(tp-v\)/],
+      [measure, measureJobId(specOf(cfg, 'throughput'), 1), /names category throughput, which does not belong on queue measure-tp-v/],
+      [measure, 'not-a-measurement', /job id "not-a-measurement" is not a measurement of this testpoint/],
+    ];
+    for (const [queue, id] of cases) await queue.add('forged', { slotMs: 1 }, { jobId: id, attempts: 3 });
+    for (const [queue, id, reason] of cases) await expectRefusedOnce(queue, id, reason);
+    expect(readStandinLog(standinLog())).toEqual([]);
+    // The planned spec its id names runs, with this testpoint's own arguments.
+    const id = measureJobId(rtt, 1);
+    await measure.add('planned', { slotMs: 1 }, { jobId: id, attempts: 1 });
+    expect(await (await settled(measure, id)).getState()).toBe('completed');
+    expect(readStandinLog(standinLog())).toHaveLength(1);
+  });
+
   it('stand-in: odd data is refused with a named, clipped reason, never a TypeError, and nothing runs', async () => {
     const cfg = config();
     await startMeasure(cfg);
@@ -214,11 +239,11 @@ describe('schedule ticks are validated: a tick fans out only its scheduler\'s ow
         ...(await queues.get<MeasureJobData>(measureQueueName(cfg.testpoint)).getJobs()),
         ...(await queues.get<MeasureJobData>(throughputQueueName(cfg.testpoint)).getJobs()),
       ];
-      const bySlot = new Map<number, MeasurementSpec[]>();
-      for (const j of jobs) bySlot.set(j.data.slotMs, [...(bySlot.get(j.data.slotMs) ?? []), j.data.spec]);
+      // Compact jobs: each id names a spec of this testpoint's own plan (measureJobId), one per spec.
+      const bySlot = new Map<number, string[]>();
+      for (const j of jobs) bySlot.set(j.data.slotMs, [...(bySlot.get(j.data.slotMs) ?? []), String(j.id)]);
       expect(bySlot.size, cfg.testpoint).toBeGreaterThanOrEqual(2);
-      for (const specs of bySlot.values()) expect(specs).toEqual(expect.arrayContaining([...plan(cfg).specs]));
-      for (const specs of bySlot.values()) expect(specs).toHaveLength(plan(cfg).specs.length);
+      for (const [slotMs, ids] of bySlot) expect(ids.sort()).toEqual(plan(cfg).specs.map((s) => measureJobId(s, slotMs)).sort());
     }
   });
 });

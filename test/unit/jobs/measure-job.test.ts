@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateMeasureJob } from '../../../src/jobs/measure-job.js';
 import type { MeasurementSpec } from '../../../src/plan/measurement-spec.js';
+import { measureJobId } from '../../../src/plan/job-id.js';
 
 const spec: MeasurementSpec = {
   testpoint: 'tp1',
@@ -89,5 +90,35 @@ describe('measure job validation (job data is untrusted)', () => {
   ])('odd data (%s) gives problems, never a TypeError', (_name, data) => {
     expect(() => validateMeasureJob(data, 'tp1', 'measure-tp1')).not.toThrow();
     expect(validateMeasureJob(data, 'tp1', 'measure-tp1').length).toBeGreaterThan(0);
+  });
+});
+
+describe('compact measure jobs (no spec in the data: the job id names it)', () => {
+  const id = measureJobId(spec, 1000);
+  it('accepts a slot (and deadline) with an id of this testpoint, on the queue of its category', () => {
+    expect(validateMeasureJob({ slotMs: 1000 }, 'tp1', 'throughput-tp1', id)).toEqual([]);
+    expect(validateMeasureJob({ slotMs: 1000, notAfterMs: 2000 }, 'tp1', 'throughput-tp1', id)).toEqual([]);
+    const rtt = measureJobId({ ...spec, category: 'rtt', tool: null, direction: 'forward', args: [] }, 1000);
+    expect(validateMeasureJob({ slotMs: 1000 }, 'tp1', 'measure-tp1', rtt)).toEqual([]);
+  });
+
+  it('refuses an id for another testpoint', () => {
+    expect(validateMeasureJob({ slotMs: 1000 }, 'tp2', 'throughput-tp2', id)).toEqual([
+      `job id "${id}" is not a measurement of this testpoint (tp2), and the job data carries no spec`,
+    ]);
+  });
+
+  it('refuses a category that does not belong on the queue the job was taken from', () => {
+    expect(validateMeasureJob({ slotMs: 1000 }, 'tp1', 'measure-tp1', id)).toEqual([
+      `job id "${id}" names category throughput, which does not belong on queue measure-tp1 (throughput runs on throughput-tp1)`,
+    ]);
+  });
+
+  it('refuses an unknown category, a slot other than the id\'s, a bad deadline, and data without spec or id', () => {
+    expect(validateMeasureJob({ slotMs: 1000 }, 'tp1', 'measure-tp1', 'tp1__exec__auto__192.0.2.1__forward__1000').join()).toMatch(/names category "exec", not a known category/);
+    expect(validateMeasureJob({ slotMs: 999 }, 'tp1', 'throughput-tp1', id)).toEqual([`job id "${id}" is for slot 1000, not the data's slotMs 999`]);
+    expect(validateMeasureJob({ slotMs: 1000, notAfterMs: 5 }, 'tp1', 'throughput-tp1', id).join()).toMatch(/notAfterMs 5 must be an integer after slotMs/);
+    expect(validateMeasureJob({ slotMs: 1000 }, 'tp1', 'throughput-tp1')).toEqual(['spec is missing, and no job id was given to name it']);
+    expect(validateMeasureJob({ slotMs: 1000 }, 'tp1', 'throughput-tp1', 'forged').join()).toMatch(/job id "forged" is not a measurement of this testpoint/);
   });
 });

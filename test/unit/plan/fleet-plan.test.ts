@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fleetFromConfig, type Fleet } from '../../../src/config/fleet.js';
 import { parseFleetFile } from '../../../src/config/fleet-file.js';
-import { categoriesByPattern, fleetSchedules, planFleet, testpointSpecs } from '../../../src/plan/fleet-plan.js';
+import { categoriesByPattern, fleetSchedules, planFleet, staggerThroughput, testpointSpecs } from '../../../src/plan/fleet-plan.js';
 import { plan } from '../../../src/plan/plan.js';
 import { ownSchedules, schedulerIdFor, type RoundSchedule } from '../../../src/schedule/scheduler-sync.js';
 import { testConfig } from '../../helpers/config.js';
@@ -98,5 +98,40 @@ testpoints:
       ['B', ['latency', 'throughput']],
       ['A', ['rtt']],
     ]);
+  });
+});
+
+describe('throughput staggered across a fleet', () => {
+  const f = () =>
+    fleet(`
+defaults:
+  tests: [rtt, throughput]
+  hosts: "192.0.2.1@d1 192.0.2.2@d2 192.0.2.3@d3 192.0.2.4@d4 192.0.2.5@d5 192.0.2.6@d6"
+testpoints:
+  - id: tp-0
+  - id: tp-1
+  - id: tp-2
+`);
+  const throughputOrder = (specs: readonly { category: string; direction: string; dest: { name: string } }[]) =>
+    specs.filter((s) => s.category === 'throughput').map((s) => `${s.dest.name}${s.direction === 'reverse' ? 'r' : 'f'}`);
+
+  it('each testpoint of the fleet starts its throughput runs at a different destination, spread evenly, each destination kept together', () => {
+    const orders = planFleet(f()).testpoints.map((t) => throughputOrder(testpointSpecs(t)));
+    expect(orders.map((o) => o.slice(0, 2))).toEqual([['d1f', 'd1r'], ['d3f', 'd3r'], ['d5f', 'd5r']]);
+    expect(orders[1]).toEqual(['d3f', 'd3r', 'd4f', 'd4r', 'd5f', 'd5r', 'd6f', 'd6r', 'd1f', 'd1r', 'd2f', 'd2r']);
+  });
+
+  it('plans the same measurements, light tests in their places; a fleet of one is left as plan() orders it', () => {
+    const p = planFleet(f());
+    for (const t of p.testpoints) {
+      const specs = testpointSpecs(t);
+      const whole = plan({ testpoint: t.testpoint.id, ...t.testpoint });
+      expect(specs.map(key).sort()).toEqual(whole.specs.map(key).sort());
+      expect(specs.map((s) => s.category)).toEqual(whole.specs.map((s) => s.category));
+    }
+    const whole = plan({ testpoint: 'tp-0', ...f().testpoints[0]! }).specs;
+    expect(staggerThroughput(whole, 0, 1)).toEqual(whole);
+    expect(staggerThroughput(whole, 2, 3)).not.toEqual(whole);
+    expect(staggerThroughput([], 1, 3)).toEqual([]);
   });
 });

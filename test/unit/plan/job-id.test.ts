@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { archiveJobId, measureJobId, runIdFor, slotFromSchedulerJobId } from '../../../src/plan/job-id.js';
+import { archiveJobId, measureJobId, measureSpecKey, parseMeasureJobId, runIdFor, slotFromSchedulerJobId } from '../../../src/plan/job-id.js';
 import type { MeasurementSpec } from '../../../src/plan/measurement-spec.js';
 import { archiveQueueName } from '../../../src/queues/queue-names.js';
 
@@ -58,5 +58,27 @@ describe('archive queue names', () => {
     expect(a).toMatch(/^archive-archiver\.example\.org-8443-[0-9a-f]{8}$/);
     expect(archiveQueueName('https://archiver.example.org:8443/ps')).toBe(a);
     expect(archiveQueueName('https://archiver.example.org:8443/other')).not.toBe(a);
+  });
+});
+
+describe('parseMeasureJobId (compact jobs: the id names the spec)', () => {
+  it('splits an id of the given testpoint into the key (the id without its slot), category and slot', () => {
+    const id = measureJobId(spec, 1764115200000);
+    expect(parseMeasureJobId(id, 'tp1')).toEqual({ key: measureSpecKey(spec), category: 'rtt', slotMs: 1764115200000 });
+    expect(measureSpecKey(spec)).toBe('tp1__rtt__auto__2001_db8__10__forward');
+  });
+
+  it('takes the testpoint as given: a testpoint name may itself hold "__"', () => {
+    const odd = { ...spec, testpoint: 'tp__x', source: 'eth0' };
+    expect(parseMeasureJobId(measureJobId(odd, 5), 'tp__x')).toEqual({ key: measureSpecKey(odd), category: 'rtt', slotMs: 5 });
+    expect(parseMeasureJobId(measureJobId(odd, 5), 'tp')).toMatchObject({ category: 'x' });
+  });
+
+  it('is null for an id of another testpoint, or without a slot', () => {
+    expect(parseMeasureJobId(measureJobId(spec, 5), 'tp2')).toBeNull();
+    expect(parseMeasureJobId('tp1__rtt__auto__192.0.2.1__forward', 'tp1')).toBeNull();
+    expect(parseMeasureJobId('tp1__rtt__auto__192.0.2.1__forward__x1', 'tp1')).toBeNull();
+    expect(parseMeasureJobId('tp1__123', 'tp1')).toBeNull();
+    expect(parseMeasureJobId('forged-id', 'tp1')).toBeNull();
   });
 });
