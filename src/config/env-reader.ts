@@ -1,13 +1,40 @@
 // Reads environment variables for load-config: empty counts as unset, and every bad value is
 // collected as a problem instead of stopping at the first.
-import { z } from 'zod';
+//
+// The checks are small functions, not a schema library: every role reads its configuration at start,
+// and zod alone kept ~13 MB resident in each idle process (bench/scenarios/idle.ts; the fleet file,
+// a richer document, still uses it).
 import type { ConfigProblem } from '../errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-const bool = z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], case: 'insensitive' });
-const int = (min: number, max: number) =>
-  z.string().regex(/^\d{1,15}$/).transform(Number).pipe(z.number().int().min(min).max(max));
+/** Reads a trimmed raw value: the value, or undefined when it is not acceptable. */
+export type ValueParser<T> = (raw: string) => T | undefined;
+
+/** One of `choices`, spelled exactly (`caseInsensitive`: any case, returned as the choice is spelled). */
+export function oneOf<const T extends string>(choices: readonly T[], caseInsensitive = false): ValueParser<T> {
+  return (raw) => {
+    const wanted = caseInsensitive ? raw.toLowerCase() : raw;
+    return choices.find((c) => (caseInsensitive ? c.toLowerCase() : c) === wanted);
+  };
+}
+
+/** The raw value itself, when the whole of it matches `re`. */
+export function matching(re: RegExp): ValueParser<string> {
+  return (raw) => (re.test(raw) ? raw : undefined);
+}
+
+const TRUTHY = ['true', '1', 'yes'];
+const FALSY = ['false', '0', 'no'];
+const bool: ValueParser<boolean> = (raw) => {
+  const v = raw.toLowerCase();
+  return TRUTHY.includes(v) ? true : FALSY.includes(v) ? false : undefined;
+};
+const int = (min: number, max: number): ValueParser<number> => (raw) => {
+  if (!/^\d{1,15}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return n >= min && n <= max ? n : undefined;
+};
 
 /** Reads variables, treating empty as unset, and collects problems instead of stopping at the first. */
 export class EnvReader {
@@ -32,11 +59,11 @@ export class EnvReader {
     this.problems.push({ variable, value, expected });
   }
 
-  field<T>(name: string, schema: z.ZodType<T>, expected: string, fallback: T): T {
+  field<T>(name: string, parse: ValueParser<T>, expected: string, fallback: T): T {
     const raw = this.raw(name);
     if (raw === undefined) return fallback;
-    const parsed = schema.safeParse(raw.trim());
-    if (parsed.success) return parsed.data;
+    const parsed = parse(raw.trim());
+    if (parsed !== undefined) return parsed;
     this.problem(name, raw, expected);
     return fallback;
   }

@@ -1,7 +1,6 @@
 // Turns an environment map into the frozen Config, reporting every bad value at once (a ConfigError).
 import { isIP } from '../ip-address.js';
 import { CronExpressionParser } from 'cron-parser';
-import { z } from 'zod';
 
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { ALL_TOOLS, CATEGORIES, type Category } from '../plan/categories.js';
@@ -11,7 +10,7 @@ import type { BackendChoice, Config, LogFormat, ToolMode } from './config.js';
 import { parseHosts } from './hosts.js';
 import { splitList } from './list-values.js';
 import { readDashboard } from './dashboard-config.js';
-import { EnvReader, type Env } from './env-reader.js';
+import { EnvReader, type Env, matching, oneOf } from './env-reader.js';
 import { splitArgs, validateTestArgs } from './test-args.js';
 
 export type { Env } from './env-reader.js';
@@ -98,7 +97,7 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
   }
   const redisTls = readRedisTlsFiles(r, redisRaw);
 
-  const toolMode = r.field<ToolMode>('TOOL_MODE', z.enum(['auto', 'all', 'subset']), 'auto, all or subset', 'auto');
+  const toolMode = r.field<ToolMode>('TOOL_MODE', oneOf(['auto', 'all', 'subset']), 'auto, all or subset', 'auto');
   const tools = toolMode === 'subset' ? readTools(r) : [];
 
   const categoryArgs = Object.fromEntries(
@@ -122,8 +121,8 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
     tz,
     redisUrl: redisRaw?.trim() ?? null,
     ...redisTls,
-    queuePrefix: r.field('QUEUE_PREFIX', z.string().regex(ID), ID_TEXT, 'psq'),
-    testpoint: r.field('TESTPOINT', z.string().regex(ID), ID_TEXT, defaultTestpoint(hostname)),
+    queuePrefix: r.field('QUEUE_PREFIX', matching(ID), ID_TEXT, 'psq'),
+    testpoint: r.field('TESTPOINT', matching(ID), ID_TEXT, defaultTestpoint(hostname)),
     tests: readTests(r),
     reverse: r.bool('REVERSE', true),
     toolMode,
@@ -133,10 +132,10 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
     dataDir: r.raw('DATA_DIR')?.trim() ?? (context.inContainer ? '/data' : './data'),
     hostIp: readHostIp(r) ?? hostname,
     hostName: readHostName(r) ?? hostname,
-    backend: r.field<BackendChoice>('BACKEND', z.enum(['pscheduler', 'direct', 'auto']), 'pscheduler, direct or auto', 'auto'),
+    backend: r.field<BackendChoice>('BACKEND', oneOf(['pscheduler', 'direct', 'auto']), 'pscheduler, direct or auto', 'auto'),
     iperf3Port: r.int('IPERF3_PORT', 5201, 1, 65_535),
     responderBind: readBind(r),
-    pschedulerBin: r.field('PSCHEDULER_BIN', z.string().regex(/^[^-\s][^\x00-\x1f]*$/),
+    pschedulerBin: r.field('PSCHEDULER_BIN', matching(/^[^-\s][^\x00-\x1f]*$/),
       'a program name on PATH or an absolute path, not starting with "-"', 'pscheduler'),
     processEnv,
     path: processEnv['PATH'] ?? '',
@@ -157,7 +156,7 @@ export function readConfig(env: Env, context: LoadContext): { config: Config; pr
     archiveCaFile: r.raw('ARCHIVE_CA_FILE')?.trim() ?? null,
     archiveInsecureTls: r.bool('ARCHIVE_INSECURE_TLS', false),
     archiveFailedKeepDays: r.int('ARCHIVE_FAILED_KEEP_DAYS', 30, 1, 3650),
-    logLevel: r.field('LOG_LEVEL', z.string().toLowerCase().pipe(z.enum(LOG_LEVELS)), LOG_LEVELS.join(', '), 'info'),
+    logLevel: r.field('LOG_LEVEL', oneOf(LOG_LEVELS, true), LOG_LEVELS.join(', '), 'info'),
     ...readLogFormat(r),
     ...readDashboard(r),
   };
@@ -276,7 +275,7 @@ export function checkTimeZone(tz: string): string | null {
 
 function readLogFormat(r: EnvReader): Pick<Config, 'logPretty' | 'logFormat'> {
   const logPretty = r.bool('LOG_PRETTY', false);
-  const logFormat = r.field<LogFormat>('LOG_FORMAT', z.enum(['auto', 'json', 'pretty']), 'auto, json or pretty', logPretty ? 'pretty' : 'auto');
+  const logFormat = r.field<LogFormat>('LOG_FORMAT', oneOf(['auto', 'json', 'pretty']), 'auto, json or pretty', logPretty ? 'pretty' : 'auto');
   return { logPretty, logFormat };
 }
 

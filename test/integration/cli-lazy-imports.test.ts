@@ -58,7 +58,7 @@ describe('psq loads a command’s modules only when it runs', () => {
     expect(packages).toEqual([]);
   });
 
-  it('psq start archive loads none of the dashboard, measurement or fleet libraries', async () => {
+  it('psq start archive loads none of the dashboard, measurement or fleet libraries, nor zod (the environment is checked without it)', async () => {
     const log = join(testDir(), 'imports-start.txt');
     const child = execa(process.execPath, ['--import', REGISTER, PSQ_BIN, 'start', 'archive'], {
       env: { PATH: process.env['PATH'], RECORD_IMPORTS_TO: log, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: testPrefix(), ARCHIVE_URLS: 'http://127.0.0.1:9/ps' },
@@ -76,10 +76,10 @@ describe('psq loads a command’s modules only when it runs', () => {
     }
     const packages = packagesIn(readFileSync(log, 'utf8'));
     expect(packages).toEqual(expect.arrayContaining(['bullmq', 'undici']));
-    expect(packages.filter((p) => ['express', '@bull-board/api', '@bull-board/express', 'prom-client', 'execa', 'yaml'].includes(p))).toEqual([]);
+    expect(packages.filter((p) => ['express', '@bull-board/api', '@bull-board/express', 'prom-client', 'execa', 'yaml', 'zod'].includes(p))).toEqual([]);
   });
 
-  it('the hook does see what a command loads: psq plan loads execa (its backends)', async () => {
+  it('the hook does see what a command loads: psq plan loads execa (its backends) and zod (fleet files)', async () => {
     const { exitCode, packages } = await packagesLoadedBy(['plan'], { HOSTS: '127.0.0.1', BACKEND: 'direct', DATA_DIR: join(testDir(), 'data') });
     expect(exitCode).toBe(0);
     expect(packages).toEqual(expect.arrayContaining(['zod', 'execa']));
