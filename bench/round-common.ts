@@ -131,6 +131,12 @@ export async function runRound(config: Config, redisUrl: string, timeoutMs: numb
   }
 }
 
+/** A round whose figures mean something: every job succeeded, and the stand-in recorded one run for each. */
+export function assertRoundComplete(run: RoundRun, spans: readonly TaggedSpan[]): void {
+  if (run.firstFailure !== null) throw new Error(`${run.failed} jobs failed; first: ${run.firstFailure}`);
+  if (spans.length !== run.jobs.length) throw new Error(`the stand-in recorded ${spans.length} runs for ${run.jobs.length} jobs`);
+}
+
 export interface TaggedSpan extends StandinSpan {
   readonly testpoint: string;
 }

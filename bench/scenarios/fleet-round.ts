@@ -14,7 +14,7 @@ import { testConfig } from '../../test/helpers/config.js';
 import { privateRedis } from '../../test/helpers/private-redis.js';
 import { median, percentile } from '../probes.js';
 import type { BenchContext } from '../report.js';
-import { exclusivityBound, type MeasureProcess, runRound, spansOf, startMeasure, throughputGaps } from '../round-common.js';
+import { assertRoundComplete, exclusivityBound, type MeasureProcess, runRound, spansOf, startMeasure, throughputGaps } from '../round-common.js';
 
 const TESTPOINTS = Number(process.env['BENCH_FLEET_TESTPOINTS'] ?? 3);
 const DESTINATIONS = Number(process.env['BENCH_FLEET_DESTINATIONS'] ?? 6);
@@ -53,8 +53,7 @@ export default async function fleetRound(ctx: BenchContext): Promise<void> {
         `${spans.length - bound.throughputRuns} light); ${run.failed} failed, ${run.attemptsAbove1} needed a second attempt; ` +
         `bound set by ${bound.boundBy}; idle between a testpoint's throughput runs median ${median(gaps)} ms, p90 ${percentile(gaps, 90)} ms, max ${Math.max(...gaps)} ms`,
     );
-    if (run.firstFailure !== null) throw new Error(`${run.failed} jobs failed; first: ${run.firstFailure}`);
-    if (spans.length !== run.jobs.length) throw new Error(`the stand-in recorded ${spans.length} runs for ${run.jobs.length} jobs`);
+    assertRoundComplete(run, spans);
     ctx.report({
       figure: 'round wall time',
       value: run.wallMs / 1000,

@@ -11,7 +11,7 @@ import { testConfig } from '../../test/helpers/config.js';
 import { privateRedis } from '../../test/helpers/private-redis.js';
 import { cpuMsOf, median, percentile } from '../probes.js';
 import type { BenchContext } from '../report.js';
-import { exclusivityBound, runRound, spansOf, startMeasure, throughputGaps } from '../round-common.js';
+import { assertRoundComplete, exclusivityBound, runRound, spansOf, startMeasure, throughputGaps } from '../round-common.js';
 
 const DESTINATIONS = Number(process.env['BENCH_ROUND_DESTINATIONS'] ?? 20);
 const THROUGHPUT_MS = 2000;
@@ -48,8 +48,7 @@ export default async function round(ctx: BenchContext): Promise<void> {
         `gap between throughput runs median ${median(gaps)} ms, p90 ${percentile(gaps, 90)} ms, max ${Math.max(...gaps)} ms; ` +
         `psq measure CPU ${(cpuMs / run.jobs.length).toFixed(1)} ms per job`,
     );
-    if (run.firstFailure !== null) throw new Error(`${run.failed} jobs failed; first: ${run.firstFailure}`);
-    if (spans.length !== run.jobs.length) throw new Error(`the stand-in recorded ${spans.length} runs for ${run.jobs.length} jobs`);
+    assertRoundComplete(run, spans);
     ctx.report({
       figure: 'round wall time',
       value: run.wallMs / 1000,

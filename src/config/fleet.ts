@@ -80,14 +80,11 @@ export function findTestpoint(fleet: Fleet, id: string): { ok: true; testpoint: 
   return { ok: false, problem: { variable: '--testpoint', value: id, expected: `a testpoint of the fleet: ${where} ${ids}` } };
 }
 
-/**
- * The configuration a process runs one testpoint of the fleet with: the environment's (Redis, archivers,
- * timeouts, data directory…) with the testpoint's own fields in place of HOSTS, TESTS, TESTPOINT, etc.
- * The cron pattern is the testpoint's default `schedule`; its per-category ones are in fleet-plan.ts.
- */
-export function configForTestpoint(config: Config, testpoint: FleetTestpoint): Config {
-  return Object.freeze({
-    ...config,
+/** What the testpoint plans, in Config's names: what plan() reads (fleet-plan.ts) and configForTestpoint sets. */
+export function plannedFieldsOf(
+  testpoint: FleetTestpoint,
+): Pick<Config, 'testpoint' | 'hosts' | 'tests' | 'reverse' | 'toolMode' | 'tools' | 'categoryArgs' | 'iperf3Args'> {
+  return {
     testpoint: testpoint.id,
     hosts: testpoint.hosts,
     tests: testpoint.tests,
@@ -96,6 +93,18 @@ export function configForTestpoint(config: Config, testpoint: FleetTestpoint): C
     tools: testpoint.tools,
     categoryArgs: testpoint.categoryArgs,
     iperf3Args: testpoint.iperf3Args,
+  };
+}
+
+/**
+ * The configuration a process runs one testpoint of the fleet with: the environment's (Redis, archivers,
+ * timeouts, data directory…) with the testpoint's own fields in place of HOSTS, TESTS, TESTPOINT, etc.
+ * The cron pattern is the testpoint's default `schedule`; its per-category ones are in fleet-plan.ts.
+ */
+export function configForTestpoint(config: Config, testpoint: FleetTestpoint): Config {
+  return Object.freeze({
+    ...config,
+    ...plannedFieldsOf(testpoint),
     cronExpression: testpoint.schedule,
     tz: testpoint.tz,
     backend: testpoint.backend,

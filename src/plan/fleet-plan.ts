@@ -2,7 +2,7 @@
 // testpoint's per-category `schedules` override its `schedule`). Pure: plan.ts decides the
 // measurements, this file only splits them by pattern, carries the testpoint's spreading, and
 // staggers the order of throughput runs across the fleet (staggerThroughput).
-import { testpointLabel, type Fleet, type FleetTestpoint } from '../config/fleet.js';
+import { plannedFieldsOf, testpointLabel, type Fleet, type FleetTestpoint } from '../config/fleet.js';
 import { schedulerIdFor, type RoundSchedule } from '../schedule/scheduler-sync.js';
 import type { Category } from './categories.js';
 import type { MeasurementSpec, PlanNote } from './measurement-spec.js';
@@ -32,19 +32,6 @@ export interface FleetPlan {
   readonly testpoints: readonly TestpointPlan[];
 }
 
-/** What plan() needs of a testpoint, in Config's names. */
-export function planInputFor(testpoint: FleetTestpoint): PlanInput {
-  return {
-    testpoint: testpoint.id,
-    hosts: testpoint.hosts,
-    tests: testpoint.tests,
-    reverse: testpoint.reverse,
-    toolMode: testpoint.toolMode,
-    tools: testpoint.tools,
-    categoryArgs: testpoint.categoryArgs,
-    iperf3Args: testpoint.iperf3Args,
-  };
-}
 
 /** The testpoint's categories by the cron pattern each runs on, patterns in the order of their first category. */
 export function categoriesByPattern(testpoint: Pick<FleetTestpoint, 'tests' | 'schedule' | 'schedules'>): Map<string, Category[]> {
@@ -80,7 +67,7 @@ export function staggerThroughput(specs: readonly MeasurementSpec[], index: numb
 }
 
 export function planTestpoint(fleet: Pick<Fleet, 'file'>, testpoint: FleetTestpoint, index: number, fleetSize = 1): TestpointPlan {
-  const input = planInputFor(testpoint);
+  const input: PlanInput = plannedFieldsOf(testpoint);
   const schedules: FleetSchedule[] = [];
   const notes: PlanNote[] = [];
   for (const [pattern, categories] of categoriesByPattern(testpoint)) {

@@ -1,5 +1,7 @@
 // Real processes on this machine, found by their argv (read from /proc; no pgrep patterns).
 import { readdirSync, readFileSync } from 'node:fs';
+import type { ResultPromise } from 'execa';
+import { onCleanup } from './test-context.js';
 
 /** Pids whose argv contains every one of `parts` as a whole argument, in any order. */
 export function pidsWithArgs(...parts: string[]): number[] {
@@ -24,4 +26,13 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** `proc`, killed (SIGKILL) after the running test if still alive, pass or fail. */
+export function killedAfterTest(proc: ResultPromise): ResultPromise {
+  onCleanup(async () => {
+    if (proc.pid !== undefined && isAlive(proc.pid)) proc.kill('SIGKILL');
+    await proc.catch(() => undefined);
+  });
+  return proc;
 }

@@ -13,7 +13,7 @@ import { SCHEDULE_QUEUE, measureQueueName, throughputQueueName } from '../../src
 import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import type { TickJobData } from '../../src/schedule/tick-job.js';
 import { eventually } from '../helpers/eventually.js';
-import { isAlive } from '../helpers/procs.js';
+import { killedAfterTest } from '../helpers/procs.js';
 import { PSQ_BIN, runPsq } from '../helpers/psq.js';
 import { TEST_REDIS_URL, testRedisOptions } from '../helpers/redis.js';
 import { onCleanup, testDir, testPrefix } from '../helpers/test-context.js';
@@ -30,15 +30,6 @@ beforeEach(() => {
   queues = new QueueRegistry(testRedisOptions(), prefix, logger);
   onCleanup(() => queues.close());
 });
-
-/** Killed after the test, pass or fail. */
-function tracked(proc: ResultPromise): ResultPromise {
-  onCleanup(async () => {
-    if (proc.pid !== undefined && isAlive(proc.pid)) proc.kill('SIGKILL');
-    await proc.catch(() => undefined);
-  });
-  return proc;
-}
 
 const FLEET = `
 defaults:
@@ -63,7 +54,7 @@ function env(fleetFile: string) {
 
 async function startScheduler(fleetFile: string): Promise<{ proc: ResultPromise; output: () => string }> {
   const proc = execa(process.execPath, [PSQ_BIN, 'start', 'scheduler'], { env: env(fleetFile), extendEnv: false, reject: false, all: true });
-  tracked(proc);
+  killedAfterTest(proc);
   let out = '';
   proc.all?.on('data', (c: Buffer) => (out += c.toString('utf8')));
   await until(() => out.includes('psq started') || proc.exitCode !== null, 20_000, () => out);

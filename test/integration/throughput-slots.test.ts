@@ -3,7 +3,6 @@
 // "test" held the path. Throughput never overlaps per testpoint nor per destination, light tests
 // do overlap, waiting for a slot uses no attempt, a dead holder's slot frees itself, and a round
 // that is over is dropped instead of run late.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Job } from 'bullmq';
 import { execa, type ResultPromise } from 'execa';
@@ -18,24 +17,18 @@ import { QueueRegistry } from '../../src/queues/queue-registry.js';
 import { fanOut, measureJobOptions, type FannedOutJob } from '../../src/schedule/fan-out.js';
 import { testConfig } from '../helpers/config.js';
 import { eventually } from '../helpers/eventually.js';
-import { isAlive } from '../helpers/procs.js';
+import { killedAfterTest } from '../helpers/procs.js';
 import { PSQ_BIN } from '../helpers/psq.js';
 import { TEST_REDIS_URL, testRedisOptions } from '../helpers/redis.js';
 import { onCleanup, testDir, testPrefix } from '../helpers/test-context.js';
 import { pathWithStandin } from '../helpers/standin.js';
+import { overlappingSpans, readStandinSpans } from '../helpers/standin-spans.js';
 
 const logger = createLogger({ level: 'silent' });
 const HOSTS = '127.0.0.2@dest-a 127.0.0.3@dest-b';
 let dir: string;
 let prefix: string;
 let queues: QueueRegistry;
-
-interface Span {
-  readonly test: string;
-  readonly dest: string;
-  readonly start: number;
-  readonly end: number;
-}
 
 // Each test's prefix and directory come from the test hook (test/helpers/test-context.ts).
 beforeEach(() => {
@@ -44,15 +37,6 @@ beforeEach(() => {
   queues = new QueueRegistry(testRedisOptions(), prefix, logger);
   onCleanup(() => queues.close());
 });
-
-/** Killed after the test, pass or fail. */
-function tracked(proc: ResultPromise): ResultPromise {
-  onCleanup(async () => {
-    if (proc.pid !== undefined && isAlive(proc.pid)) proc.kill('SIGKILL');
-    await proc.catch(() => undefined);
-  });
-  return proc;
-}
 
 function envFor(testpoint: string, mode: string) {
   return {
@@ -75,15 +59,12 @@ function envFor(testpoint: string, mode: string) {
 }
 
 const spansFile = (testpoint: string) => join(dir, `${testpoint}.spans`);
-function spansOf(testpoint: string): Span[] {
-  const f = spansFile(testpoint);
-  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Span) : [];
-}
+const spansOf = (testpoint: string) => readStandinSpans(spansFile(testpoint));
 
 /** `psq start measure` for one testpoint; resolves once its workers are up (wrapped: the process is a thenable). */
 async function startTestpoint(testpoint: string, mode: string): Promise<{ readonly proc: ResultPromise }> {
   const proc = execa(process.execPath, [PSQ_BIN, 'start', 'measure'], { env: envFor(testpoint, mode), extendEnv: false, reject: false, all: true });
-  tracked(proc);
+  killedAfterTest(proc);
   let out = '';
   proc.all?.on('data', (c: Buffer) => (out += c.toString('utf8')));
   await eventually(() => {
@@ -110,15 +91,6 @@ async function settled(jobs: readonly FannedOutJob[], timeoutMs: number): Promis
   return Promise.all(jobs.map(async (j) => (await Job.fromId(queues.get(j.queueName), j.jobId))!));
 }
 
-function overlaps(a: Span, b: Span): boolean {
-  return a.start < b.end && b.start < a.end;
-}
-
-function overlappingPairs(spans: readonly Span[]): [Span, Span][] {
-  const out: [Span, Span][] = [];
-  for (let i = 0; i < spans.length; i++) for (let j = i + 1; j < spans.length; j++) if (overlaps(spans[i]!, spans[j]!)) out.push([spans[i]!, spans[j]!]);
-  return out;
-}
 
 describe('exclusive throughput across testpoints (stand-in pscheduler, real psq processes and Redis)', () => {
   it('never overlaps throughput per testpoint or per destination, lets light tests overlap, and waiting uses no attempt', async () => {
@@ -135,12 +107,12 @@ describe('exclusive throughput across testpoints (stand-in pscheduler, real psq 
     const all = tps.flatMap((tp) => spansOf(tp).map((s) => ({ ...s, tp })));
     const throughput = all.filter((s) => s.test === 'throughput');
     expect(throughput).toHaveLength(tps.length * 2);
-    for (const tp of tps) expect(overlappingPairs(throughput.filter((s) => s.tp === tp)), `throughput overlapped on ${tp}`).toEqual([]);
-    for (const dest of ['127.0.0.2', '127.0.0.3']) expect(overlappingPairs(throughput.filter((s) => s.dest === dest)), `throughput overlapped at ${dest}`).toEqual([]);
+    for (const tp of tps) expect(overlappingSpans(throughput.filter((s) => s.tp === tp)), `throughput overlapped on ${tp}`).toEqual([]);
+    for (const dest of ['127.0.0.2', '127.0.0.3']) expect(overlappingSpans(throughput.filter((s) => s.dest === dest)), `throughput overlapped at ${dest}`).toEqual([]);
     // The slots serialise only what must be: the two destinations were measured at the same time by
     // different testpoints, and each testpoint's rtt tests ran side by side.
-    expect(overlappingPairs(throughput).length).toBeGreaterThan(0);
-    for (const tp of tps) expect(overlappingPairs(all.filter((s) => s.tp === tp && s.test === 'rtt')).length, `rtt on ${tp} did not run in parallel`).toBeGreaterThan(0);
+    expect(overlappingSpans(throughput).length).toBeGreaterThan(0);
+    for (const tp of tps) expect(overlappingSpans(all.filter((s) => s.tp === tp && s.test === 'rtt')).length, `rtt on ${tp} did not run in parallel`).toBeGreaterThan(0);
   }, 150_000);
 
   it('frees the slots of a testpoint whose worker was killed within the lease time; another testpoint then measures that destination', async () => {
